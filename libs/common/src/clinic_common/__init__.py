@@ -1,0 +1,1 @@
+"""Shared platform library of the clinic services."""

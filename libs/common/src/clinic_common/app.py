@@ -1,0 +1,161 @@
+"""The service application factory: one place that wires DB, NATS, relay, consumers, errors, auth.
+
+Each service's `create_app()` describes itself with a `ServiceSpec` and calls `create_service_app`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from clinic_common.auth import TokenVerifier
+from clinic_common.clock import Clock, clock_from_settings
+from clinic_common.db import Database, PlatformTables
+from clinic_common.dev_clock import router as dev_clock_router
+from clinic_common.errors import install_error_handlers
+from clinic_common.events.consumer import EventConsumer, EventProcessor, Handler
+from clinic_common.events.dead_letters import router as dead_letter_router
+from clinic_common.events.nats_conn import NatsConnection
+from clinic_common.events.outbox import Outbox
+from clinic_common.events.relay import OutboxRelay
+from clinic_common.events.streams import ensure_stream
+from clinic_common.health import router as health_router
+from clinic_common.http import BodySizeLimitMiddleware
+from clinic_common.idempotency import IdempotencyStore
+from clinic_common.observability import (
+    Metrics,
+    ObservabilityMiddleware,
+    configure_logging,
+    configure_tracing,
+)
+from clinic_common.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServiceSpec:
+    name: str  # "home_visits": the event source and stream name
+    title: str
+    settings: ServiceSettings
+    platform: PlatformTables
+    routers: Sequence[APIRouter]
+    handlers: Mapping[str, Handler] = field(default_factory=dict)
+    description: str = ""
+
+
+@dataclass
+class Workers:
+    relay: OutboxRelay
+    consumers: list[EventConsumer]
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+def create_service_app(spec: ServiceSpec, *, clock: Clock | None = None) -> FastAPI:
+    settings = spec.settings
+    configure_logging(spec.name, settings.log_level)
+    configure_tracing(spec.name)
+    metrics = Metrics(spec.name)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database(settings.database_url, pool_size=settings.db_pool_size)
+        nats = NatsConnection(settings.nats_url, name=spec.name)
+        nats.start()
+        processor = EventProcessor(
+            sessionmaker=db.sessionmaker, platform=spec.platform, handlers=spec.handlers, clock=app.state.clock
+        )
+        relay = OutboxRelay(
+            engine=db.engine,
+            platform=spec.platform,
+            js=nats.js,
+            service=spec.name,
+            on_published=metrics.event_published,
+        )
+        producers = sorted({t.split(".")[1] for t in spec.handlers})
+        consumers = [
+            EventConsumer(
+                service=spec.name,
+                producer=producer,
+                processor=processor,
+                js=nats.js,
+                max_deliver=settings.consumer_max_deliver,
+                backoff=settings.consumer_backoff_seconds,
+                ack_wait=settings.consumer_ack_wait_seconds,
+                stream_replicas=settings.stream_replicas,
+                on_consumed=metrics.event_consumed,
+            )
+            for producer in producers
+        ]
+        workers = Workers(relay=relay, consumers=consumers)
+        app.state.db = db
+        app.state.nats = nats
+        app.state.outbox = Outbox(spec.platform, source=spec.name)
+        app.state.event_processor = processor
+        app.state.workers = workers
+        app.state.idempotency = IdempotencyStore(
+            db.sessionmaker, spec.platform, lease_seconds=settings.idempotency_lease_seconds
+        )
+        if settings.run_workers:
+            workers.tasks.append(asyncio.create_task(_provision_own_stream(nats, spec.name, settings)))
+            workers.tasks.append(asyncio.create_task(relay.run(), name=f"{spec.name}-relay"))
+            for consumer in consumers:
+                workers.tasks.append(
+                    asyncio.create_task(consumer.run(), name=f"{spec.name}-consumer-{consumer.producer}")
+                )
+        try:
+            yield
+        finally:
+            for task in workers.tasks:
+                task.cancel()
+            for task in workers.tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            await nats.close()
+            await db.dispose()
+
+    app = FastAPI(title=spec.title, description=spec.description, version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.service_name = spec.name
+    app.state.metrics = metrics
+    app.state.platform = spec.platform
+    app.state.clock = clock or clock_from_settings(settings.clock_file, settings.clock_start)
+    app.state.token_verifier = TokenVerifier.from_settings(settings)
+    install_error_handlers(app)
+    app.include_router(health_router)
+    app.include_router(dead_letter_router)
+    if settings.dev_mode:
+        app.include_router(dev_clock_router)
+    for router in spec.routers:
+        app.include_router(router)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["ETag", "X-Request-ID", "X-Correlation-ID"],
+        )
+    app.add_middleware(ObservabilityMiddleware, metrics=metrics)
+    return app
+
+
+async def _provision_own_stream(nats: NatsConnection, name: str, settings: ServiceSettings) -> None:
+    """The producer makes sure its stream exists, retrying until NATS answers."""
+    while True:
+        try:
+            js = await nats.js()
+            await ensure_stream(js, name, replicas=settings.stream_replicas)
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("stream provisioning failed: %s; retrying", exc)
+            await asyncio.sleep(1.0)

@@ -1,0 +1,28 @@
+"""The two refusals of the auth layer, rendered by the common problem+json handler."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clinic_common.errors import AppError
+
+
+class Unauthenticated(AppError):  # noqa: N818 - codes name the refusal, not the type
+    """401: no usable bearer token. Carries WWW-Authenticate as RFC 6750 asks."""
+
+    status = 401
+    code = "unauthenticated"
+    title = "Authentication required"
+
+    def __init__(self, detail: str | None = None, *, invalid_token: bool = False, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        # RFC 6750 §3: a missing token gets a bare challenge, a rejected one says why in `error`.
+        self.headers = {"WWW-Authenticate": 'Bearer error="invalid_token"' if invalid_token else "Bearer"}
+
+
+class ForbiddenRole(AppError):  # noqa: N818
+    """403: the token is valid but none of its roles may call this route."""
+
+    status = 403
+    code = "forbidden_role"
+    title = "Role not allowed"

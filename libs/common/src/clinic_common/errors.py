@@ -1,0 +1,224 @@
+"""Typed application errors rendered as RFC 9457 problem+json in one place.
+
+Every refusal a client can get is an `AppError` subclass with a stable `code`; handlers here make
+sure no request, however malformed, ends in a bare 500 or leaks internals.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class AppError(Exception):
+    """Base of every refusal; subclasses set status, code, title and (for domain refusals) rule."""
+
+    status: ClassVar[int] = 400
+    code: ClassVar[str] = "bad_request"
+    title: ClassVar[str] = "Bad request"
+    rule: ClassVar[str | None] = None
+
+    def __init__(self, detail: str | None = None, **extra: Any) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.extra = extra
+        self.headers: dict[str, str] = {}
+
+    def to_problem(self, instance: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": f"https://clinic.example/problems/{self.code.replace('_', '-')}",
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+            "code": self.code,
+        }
+        if self.rule:
+            body["rule"] = self.rule
+        if instance:
+            body["instance"] = instance
+        body.update(self.extra)
+        return body
+
+
+class NotFound(AppError):
+    status = 404
+    code = "not_found"
+    title = "Not found"
+
+
+class Conflict(AppError):
+    status = 409
+    code = "conflict"
+    title = "Conflict with the current state"
+
+
+class PreconditionFailed(AppError):
+    status = 412
+    code = "precondition_failed"
+    title = "The resource changed since it was read"
+
+
+class PayloadTooLarge(AppError):
+    status = 413
+    code = "payload_too_large"
+    title = "Request body too large"
+
+
+class ValidationFailed(AppError):
+    status = 422
+    code = "validation_failed"
+    title = "The request does not match the schema"
+
+
+class UnknownEntity(AppError):
+    """422 `<entity>_unknown`: the service has not yet learned of the entity; clients retry."""
+
+    status = 422
+    title = "Referenced entity is not known to this service yet"
+
+    def __init__(self, entity: str, entity_id: object) -> None:
+        super().__init__(f"{entity} {entity_id} is not known here yet; retry shortly", entity_id=str(entity_id))
+        self._code = f"{entity}_unknown"
+
+    def to_problem(self, instance: str | None = None) -> dict[str, Any]:
+        body = super().to_problem(instance)
+        body["code"] = self._code
+        body["type"] = f"https://clinic.example/problems/{self._code.replace('_', '-')}"
+        return body
+
+
+class InternalError(AppError):
+    status = 500
+    code = "internal_error"
+    title = "Internal error"
+
+
+class ServiceUnavailable(AppError):
+    status = 503
+    code = "service_unavailable"
+    title = "A dependency is unavailable; retry later"
+
+
+# Constraint name -> error class. Services register the names their migrations declare, so a
+# concurrency-sensitive invariant enforced by PostgreSQL surfaces as the domain's 409, never a 500.
+_CONSTRAINT_ERRORS: dict[str, type[AppError]] = {}
+
+
+def register_constraint_error(constraint: str, error: type[AppError]) -> None:
+    _CONSTRAINT_ERRORS[constraint] = error
+
+
+def _constraint_name(exc: DBAPIError) -> str | None:
+    orig = getattr(exc, "orig", None)
+    for candidate in (orig, getattr(orig, "__cause__", None)):
+        name = getattr(candidate, "constraint_name", None)
+        if name:
+            return str(name)
+    return None
+
+
+def error_from_db(exc: DBAPIError) -> AppError:
+    """Translate a database error raised by a constraint into the registered domain error."""
+    name = _constraint_name(exc)
+    if name and name in _CONSTRAINT_ERRORS:
+        return _CONSTRAINT_ERRORS[name]()
+    if isinstance(exc, IntegrityError):
+        return Conflict("The change conflicts with existing data", constraint=name)
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None) or getattr(
+        getattr(getattr(exc, "orig", None), "__cause__", None), "sqlstate", None
+    )
+    if sqlstate in {"40001", "40P01", "55P03"}:
+        return Conflict("Concurrent change; retry the request")
+    if sqlstate == "23P01":
+        return Conflict("The change overlaps existing data", constraint=name)
+    return InternalError()
+
+
+def validation_pointers(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """Map pydantic error locations to JSON pointers into the request."""
+    out = []
+    for err in errors:
+        loc = [str(p) for p in err.get("loc", ())]
+        if loc and loc[0] in {"body", "query", "path", "header", "cookie"}:
+            where, rest = loc[0], loc[1:]
+        else:
+            where, rest = "body", loc
+        pointer = "/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in rest)
+        entry = {"pointer": pointer, "detail": str(err.get("msg", "invalid"))}
+        if where != "body":
+            entry["in"] = where
+        out.append(entry)
+    return out
+
+
+def problem_response(error: AppError, request: Request | None = None) -> JSONResponse:
+    instance = request.url.path if request is not None else None
+    headers = dict(error.headers)
+    return JSONResponse(
+        error.to_problem(instance), status_code=error.status, media_type=PROBLEM_JSON, headers=headers or None
+    )
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every error path of the app renders problem+json with a stable code."""
+
+    async def on_app_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, AppError)
+        return problem_response(exc, request)
+
+    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError | ValidationError)
+        err = ValidationFailed(errors=validation_pointers(exc.errors()))
+        return problem_response(err, request)
+
+    async def on_http(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        err = AppError(str(exc.detail) if exc.detail else None)
+        body = err.to_problem(request.url.path)
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        body.update(status=exc.status_code, code=code, title=code.replace("_", " ").capitalize())
+        return JSONResponse(body, status_code=exc.status_code, media_type=PROBLEM_JSON, headers=exc.headers)
+
+    async def on_db(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, DBAPIError)
+        err = error_from_db(exc)
+        if isinstance(err, InternalError):
+            log.exception("database error", exc_info=exc)
+        return problem_response(err, request)
+
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return problem_response(InternalError("The server failed; the failure was logged"), request)
+
+    app.add_exception_handler(AppError, on_app_error)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(ValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(DBAPIError, on_db)
+    app.add_exception_handler(Exception, on_unexpected)

@@ -1,0 +1,81 @@
+"""Settings every service shares (prefix CLINIC_) plus the service's own (prefix <SERVICE>_)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _common(name: str) -> AliasChoices:
+    return AliasChoices(f"CLINIC_{name}")
+
+
+class ServiceSettings(BaseSettings):
+    """Base for each service's settings class; subclasses set `env_prefix` to e.g. "BILLING_"."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    service_name: str = "service"
+    database_url: str = Field(default="postgresql://postgres@127.0.0.1:5432/postgres")
+    port: int = 8000
+    db_pool_size: int = 10
+
+    env: Literal["development", "test", "production"] = Field(
+        default="development", validation_alias=_common("ENV")
+    )
+    nats_url: str = Field(default="nats://127.0.0.1:4222", validation_alias=_common("NATS_URL"))
+    jwt_issuer: str = Field(default="clinic-dev", validation_alias=_common("JWT_ISSUER"))
+    jwt_audience: str = Field(default="clinic", validation_alias=_common("JWT_AUDIENCE"))
+    jwt_public_key_file: Path | None = Field(default=None, validation_alias=_common("JWT_PUBLIC_KEY_FILE"))
+    jwt_public_key: str | None = Field(default=None, validation_alias=_common("JWT_PUBLIC_KEY"))
+    jwt_jwks_url: str | None = Field(default=None, validation_alias=_common("JWT_JWKS_URL"))
+    clock_file: Path | None = Field(default=None, validation_alias=_common("CLOCK_FILE"))
+    clock_start: str | None = Field(default=None, validation_alias=_common("CLOCK_START"))
+    log_level: str = Field(default="INFO", validation_alias=_common("LOG_LEVEL"))
+    cors_origins: list[str] = Field(default_factory=list, validation_alias=_common("CORS_ORIGINS"))
+    max_body_bytes: int = Field(default=1_048_576, validation_alias=_common("MAX_BODY_BYTES"))
+    run_workers: bool = Field(default=True, validation_alias=_common("RUN_WORKERS"))
+    consumer_max_deliver: int = Field(default=5, validation_alias=_common("CONSUMER_MAX_DELIVER"))
+    consumer_backoff_seconds: list[float] = Field(
+        default_factory=lambda: [1.0, 5.0, 30.0, 120.0], validation_alias=_common("CONSUMER_BACKOFF_SECONDS")
+    )
+    consumer_ack_wait_seconds: float = Field(default=30.0, validation_alias=_common("CONSUMER_ACK_WAIT_SECONDS"))
+    stream_replicas: int = Field(default=1, validation_alias=_common("STREAM_REPLICAS"))
+    idempotency_lease_seconds: float = Field(default=30.0, validation_alias=_common("IDEMPOTENCY_LEASE_SECONDS"))
+
+    @model_validator(mode="after")
+    def _production_refuses_dev_clock(self) -> ServiceSettings:
+        # The development clock must never move business time in production.
+        if self.env == "production" and (self.clock_file or self.clock_start):
+            raise ValueError("CLINIC_CLOCK_FILE / CLINIC_CLOCK_START are refused in production")
+        if self.env == "production" and not (self.jwt_jwks_url or self.jwt_public_key or self.jwt_public_key_file):
+            raise ValueError("production needs CLINIC_JWT_JWKS_URL or a public key")
+        return self
+
+    @property
+    def dev_mode(self) -> bool:
+        return self.env != "production"
+
+    @property
+    def async_database_url(self) -> str:
+        return to_asyncpg_url(self.database_url)
+
+
+def to_asyncpg_url(url: str) -> str:
+    """Accept postgresql:// URLs (with ?host=<socket dir>&port=) and use the asyncpg driver."""
+    parts = urlsplit(url)
+    scheme = parts.scheme
+    if scheme in {"postgres", "postgresql", "postgresql+psycopg", "postgresql+psycopg2"}:
+        scheme = "postgresql+asyncpg"
+    query = dict(parse_qsl(parts.query))
+    return urlunsplit((scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
+
+
+def with_database(url: str, dbname: str) -> str:
+    """The same server URL pointing at another database."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + dbname, parts.query, parts.fragment))

@@ -1,0 +1,1 @@
+"""Billing: price lists, invoices, payments, refunds, the ledger, programs, the partner-insurer API."""

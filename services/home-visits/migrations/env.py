@@ -1,0 +1,5 @@
+from clinic_common.db.alembic_env import run_env
+from home_visits.db import Base
+from home_visits import models  # noqa: F401  (registers every table)
+
+run_env(Base.metadata, url_env="HOME_VISITS_DATABASE_URL")

@@ -1,0 +1,1 @@
+"""Home visits: requests, zones, cutoffs, triage, dispatch and routes, outcomes."""

@@ -1,0 +1,5 @@
+from clinic_common.db.alembic_env import run_env
+from records.db import Base
+from records import models  # noqa: F401  (registers every table)
+
+run_env(Base.metadata, url_env="RECORDS_DATABASE_URL")

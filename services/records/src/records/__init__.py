@@ -1,0 +1,1 @@
+"""Records: patients, consents, the medical card, documents, cabinet access, notifications."""

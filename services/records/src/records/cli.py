@@ -1,0 +1,15 @@
+"""`python -m records.cli migrate|check|seed`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from clinic_common.cli import main_guard, run_cli
+
+from records.config import get_settings
+from records.demo import seed
+
+SERVICE_DIR = Path(__file__).resolve().parents[2]
+
+if __name__ == "__main__":
+    main_guard(run_cli(SERVICE_DIR, get_settings(), seed))

@@ -1,0 +1,69 @@
+"""HTTP layer of the patient module: parse, authorize, call the service, map to the schema."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from clinic_common.auth import Principal, require_roles
+from clinic_common.db import SessionDep
+from clinic_common.idempotency import IdempotencyDep
+
+from records.patient import service
+from records.patient.models import Patient
+from records.patient.schemas import Address, IdentityDocument, PatientCreate, PatientRead
+
+router = APIRouter(prefix="/v1/patients", tags=["patients"])
+
+RegistrarDep = Annotated[Principal, require_roles("registrar", "call_center", "admin")]
+ReaderDep = Annotated[
+    Principal,
+    require_roles(
+        "patient", "registrar", "call_center", "cashier", "doctor", "nurse", "home_doctor", "dispatcher",
+        "director", "admin",
+    ),
+]
+
+
+def to_read(p: Patient) -> PatientRead:
+    return PatientRead(
+        id=p.id,
+        organization_id=p.organization_id,
+        last_name=p.last_name,
+        first_name=p.first_name,
+        middle_name=p.middle_name,
+        birth_date=p.birth_date,
+        sex=p.sex,
+        iin=p.iin,
+        identity_document=IdentityDocument(kind=p.identity_document_kind, number=p.identity_document_number),
+        address=Address(text=p.address_text, lat=p.lat, lon=p.lon),
+        phone=p.phone,
+        email=p.email,
+        registered_at=p.registered_at,
+    )
+
+
+@router.post("", status_code=201, response_model=PatientRead)
+async def register_patient(
+    request: Request, body: PatientCreate, session: SessionDep, principal: RegistrarDep, idem: IdempotencyDep
+) -> JSONResponse:
+    """Register a patient (REC-1, REC-2); emits `patient.registered`."""
+
+    async def run() -> PatientRead:
+        now = request.app.state.clock.now()
+        patient = await service.register_patient(session, request.app.state.outbox, principal, body, now)
+        return to_read(patient)
+
+    return await idem.run(
+        run,
+        principal_subject=principal.subject,
+        headers=lambda r: {"Location": f"/v1/patients/{r.id}"},  # type: ignore[attr-defined]
+    )
+
+
+@router.get("/{patient_id}", response_model=PatientRead)
+async def read_patient(patient_id: UUID, session: SessionDep, principal: ReaderDep) -> PatientRead:
+    return to_read(await service.get_patient(session, principal, patient_id))

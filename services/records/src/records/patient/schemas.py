@@ -1,0 +1,56 @@
+"""Request and response bodies of the patient API (api.md, Core shapes: Patient)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from clinic_common.schemas import RequestModel
+
+
+class IdentityDocument(RequestModel):
+    kind: str = Field(min_length=1, max_length=50)
+    number: str = Field(min_length=1, max_length=50)
+
+
+class Address(RequestModel):
+    text: str = Field(min_length=1, max_length=500)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+
+
+class PatientCreate(RequestModel):
+    organization_id: UUID
+    last_name: str = Field(min_length=1, max_length=100)
+    first_name: str = Field(min_length=1, max_length=100)
+    middle_name: str | None = Field(default=None, max_length=100)
+    birth_date: date
+    sex: Literal["female", "male"] | None = None
+    # Shape only: the REC-1 rule (check digit, birth date) answers `invalid_iin` with its rule ID.
+    iin: str | None = Field(default=None, max_length=32)
+    identity_document: IdentityDocument
+    address: Address
+    phone: str = Field(pattern=r"^\+?[0-9 ()-]{6,20}$")
+    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    personal_data_consent: bool
+
+
+class PatientRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    organization_id: UUID
+    last_name: str
+    first_name: str
+    middle_name: str | None
+    birth_date: date
+    sex: str | None
+    iin: str | None
+    identity_document: IdentityDocument
+    address: Address
+    phone: str
+    email: str | None
+    registered_at: datetime

@@ -1,0 +1,1 @@
+"""Scheduling: organizations, practitioners, shifts, slots, booking, check-in, the electronic queue."""
