@@ -7,6 +7,9 @@ from typing import Annotated
 
 import httpx
 import pytest
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+
 from clinic_common.auth import (
     PUBLIC,
     Principal,
@@ -19,8 +22,6 @@ from clinic_common.auth import (
 )
 from clinic_common.auth.dev import ensure_dev_keypair, issue_dev_token
 from clinic_common.errors import AppError, install_error_handlers
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse
 
 ORG = "6f1c2a4e-2d0b-4a8e-9a51-1b7c0f6d2e10"
 

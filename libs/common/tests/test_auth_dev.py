@@ -7,6 +7,7 @@ from pathlib import Path
 
 import jwt
 import pytest
+
 from clinic_common.auth.dev import ensure_dev_keypair, issue_dev_token, main, public_jwks
 
 
@@ -29,8 +30,13 @@ def test_missing_public_key_is_rederived(tmp_path: Path) -> None:
 
 def test_token_shape(tmp_path: Path) -> None:
     private, public = ensure_dev_keypair(tmp_path)
-    token = issue_dev_token(private, role="registrar", org="6f1c2a4e-2d0b-4a8e-9a51-1b7c0f6d2e10",
-                            extra_roles=["cashier"], ttl_hours=12)
+    token = issue_dev_token(
+        private,
+        role="registrar",
+        org="6f1c2a4e-2d0b-4a8e-9a51-1b7c0f6d2e10",
+        extra_roles=["cashier"],
+        ttl_hours=12,
+    )
     header = jwt.get_unverified_header(token)
     assert header["alg"] == "EdDSA" and header["kid"] == public_jwks(public)["keys"][0]["kid"]
     claims = jwt.decode(token, options={"verify_signature": False})

@@ -16,11 +16,12 @@ from uuid import UUID, uuid4
 
 import jwt
 import pytest
-from clinic_common.auth import Principal, TokenVerifier, Unauthenticated
-from clinic_common.auth.dev import ensure_dev_keypair, issue_dev_token, public_jwks
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from clinic_common.auth import Principal, TokenVerifier, Unauthenticated
+from clinic_common.auth.dev import ensure_dev_keypair, issue_dev_token, public_jwks
 
 ISSUER = "clinic-dev"
 ORG = "6f1c2a4e-2d0b-4a8e-9a51-1b7c0f6d2e10"
@@ -39,8 +40,13 @@ def verifier(keys: tuple[Path, Path]) -> TokenVerifier:
 def _claims(**overrides: Any) -> dict[str, Any]:
     now = int(time.time())
     claims: dict[str, Any] = {
-        "iss": ISSUER, "aud": "clinic", "sub": "u1", "iat": now, "exp": now + 600,
-        "org": ORG, "roles": ["registrar"],
+        "iss": ISSUER,
+        "aud": "clinic",
+        "sub": "u1",
+        "iat": now,
+        "exp": now + 600,
+        "org": ORG,
+        "roles": ["registrar"],
     }
     claims.update(overrides)
     return {k: v for k, v in claims.items() if v is not None}
@@ -57,8 +63,13 @@ async def test_dev_token_gives_principal(keys: tuple[Path, Path], verifier: Toke
     token = issue_dev_token(keys[0], role="doctor", org=ORG, staff_id=staff, branch_ids=[branch])
     p = await verifier.verify(token)
     assert p == Principal(
-        subject="dev-doctor", roles=frozenset({"doctor"}), org_id=UUID(ORG), patient_id=None,
-        staff_id=UUID(staff), branch_ids=frozenset({UUID(branch)}), insurer_id=None,
+        subject="dev-doctor",
+        roles=frozenset({"doctor"}),
+        org_id=UUID(ORG),
+        patient_id=None,
+        staff_id=UUID(staff),
+        branch_ids=frozenset({UUID(branch)}),
+        insurer_id=None,
     )
     assert p.has_any("nurse", "doctor") and not p.has_any("admin")
     assert p.can_access_org(UUID(ORG)) and not p.can_access_org(uuid4())
@@ -96,9 +107,25 @@ def _hs256(claims: dict[str, Any], secret: bytes) -> str:
 @pytest.mark.parametrize(
     "case",
     [
-        "expired", "wrong_issuer", "wrong_audience", "no_exp", "no_sub", "empty_sub", "no_org_non_admin",
-        "unknown_role", "no_roles", "empty_roles", "roles_not_list", "bad_org", "bad_patient",
-        "int_staff", "bad_branch", "branches_not_list", "hs256_public_key", "alg_none", "other_key",
+        "expired",
+        "wrong_issuer",
+        "wrong_audience",
+        "no_exp",
+        "no_sub",
+        "empty_sub",
+        "no_org_non_admin",
+        "unknown_role",
+        "no_roles",
+        "empty_roles",
+        "roles_not_list",
+        "bad_org",
+        "bad_patient",
+        "int_staff",
+        "bad_branch",
+        "branches_not_list",
+        "hs256_public_key",
+        "alg_none",
+        "other_key",
         "garbage",
     ],
 )

@@ -189,7 +189,7 @@ def test_org2_contains_whole_visit() -> None:
 
 
 def test_org2_opening_hours_with_a_break_and_closed_days() -> None:
-    hours = OpeningHours(days={0: ((time(14), time(18)), (time(8), time(12)))})  # type: ignore[dict-item]
+    hours = OpeningHours(days={0: ((time(14), time(18)), (time(8), time(12)))})
     assert [i.open for i in hours.intervals(0)] == [time(8), time(14)]  # sorted
     assert hours.is_open(at(MONDAY, 11, 59))
     assert not hours.is_open(at(MONDAY, 13, 0))
@@ -199,7 +199,7 @@ def test_org2_opening_hours_with_a_break_and_closed_days() -> None:
 
 def test_org2_opening_hours_validation() -> None:
     with pytest.raises(ValidationError, match="overlapping"):
-        OpeningHours(days={0: (OpeningInterval(open=time(8), close=time(12)), (time(11), time(13)))})  # type: ignore[arg-type]
+        OpeningHours(days={0: (OpeningInterval(open=time(8), close=time(12)), (time(11), time(13)))})
     with pytest.raises(ValidationError, match="before close"):
         OpeningInterval(open=time(21), close=time(8))
     with pytest.raises(ValidationError):

@@ -94,7 +94,9 @@ def test_percent_refuses_floats() -> None:
         (2, [1, 1, 1, 1], [1, 1, 0, 0]),
     ],
 )
-def test_bil7_allocate_parts_sum_exactly(minor: int, ratios: list[int | Decimal], expected: list[int]) -> None:
+def test_bil7_allocate_parts_sum_exactly(
+    minor: int, ratios: list[int | Decimal], expected: list[int]
+) -> None:
     parts = kzt(minor).allocate(ratios)
     assert parts == [kzt(p) for p in expected]
     assert Money.total(parts, KZT) == kzt(minor)

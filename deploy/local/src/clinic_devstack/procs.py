@@ -58,7 +58,7 @@ class Child:
         self.cmd = list(cmd)
         self._tail: collections.deque[str] = collections.deque(maxlen=tail_lines)
         self._output = output
-        self._prefix = output.paint(f"{name:<12}|", color) + " "
+        self._prefix = output.paint(f"{name:<12} |", color) + " "
         self.proc = subprocess.Popen(
             self.cmd,
             env=dict(env),
@@ -129,13 +129,22 @@ def process_cmdline(pid: int) -> list[str]:
     return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
 
 
-def terminate_pid(pid: int, *, group: bool, grace: float = 10.0) -> None:
-    """SIGTERM a process (or its group), SIGKILL after `grace` seconds; for leftovers of a crash."""
-    send = os.killpg if group else os.kill
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        send(pid, signal.SIGTERM)
+def terminate_pids(targets: Sequence[tuple[int, bool]], grace: float = 10.0) -> None:
+    """SIGTERM each (pid, is_group) at once, SIGKILL what is left after `grace` seconds.
+
+    For leftovers of a crashed runner; all are signalled together so the wait is paid once.
+    """
+    for pid, group in targets:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            (os.killpg if group else os.kill)(pid, signal.SIGTERM)
     deadline = time.monotonic() + grace
-    while time.monotonic() < deadline and process_cmdline(pid):
+    while time.monotonic() < deadline and any(process_cmdline(pid) for pid, _ in targets):
         time.sleep(0.1)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        send(pid, signal.SIGKILL)
+    for pid, group in targets:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            (os.killpg if group else os.kill)(pid, signal.SIGKILL)
+
+
+def terminate_pid(pid: int, *, group: bool, grace: float = 10.0) -> None:
+    """SIGTERM a process (or its group), SIGKILL after `grace` seconds."""
+    terminate_pids([(pid, group)], grace)

@@ -26,7 +26,7 @@ from clinic_devstack.config import SERVICES, ServiceSpec, prepare_clock_file, se
 from clinic_devstack.nats import EmbeddedNats
 from clinic_devstack.ports import port_is_free
 from clinic_devstack.postgres import EmbeddedPostgres, ExternalPostgres, PgServer
-from clinic_devstack.procs import Child, Output, process_cmdline, stop_children, terminate_pid
+from clinic_devstack.procs import Child, Output, process_cmdline, stop_children, terminate_pid, terminate_pids
 from clinic_devstack.tokens import DEV_ISSUER, demo_org_id, ensure_keypair, issue_token
 
 STATE_FILE = Path("run") / "stack.json"
@@ -44,16 +44,6 @@ class _Interrupted(BaseException):
     def __init__(self, signum: int) -> None:
         super().__init__(signum)
         self.signum = signum
-
-
-@contextlib.contextmanager
-def _signals_deferred() -> Iterator[None]:
-    """Hold Ctrl-C/SIGTERM while a child starts, so it is always recorded before we unwind."""
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 class StackState:
@@ -106,11 +96,13 @@ def stop_leftovers(data: Path, say: Output) -> list[str]:
         say.line(f"asking the running stack (pid {supervisor}) to stop ...")
         terminate_pid(supervisor, group=False, grace=60)
         stopped.append(f"runner {supervisor}")
+    targets: list[tuple[int, bool]] = []
     for label, info in dict(state.get("children", {})).items():
         pid, marker = int(info["pid"]), str(info["marker"])
         if marker in " ".join(process_cmdline(pid)):
-            terminate_pid(pid, group=True, grace=10)
+            targets.append((pid, True))
             stopped.append(f"{label} {pid}")
+    terminate_pids(targets, grace=10)
     nats_dir = Path(state.get("nats_store_dir") or data / "nats")
     with contextlib.suppress(OSError, ValueError):
         pid = int((nats_dir / "nats-server.pid").read_text().strip())
@@ -177,6 +169,8 @@ class Stack:
         self.private_key: Path | None = None
         self.clock_offset = 0.0
         self._stopping = False
+        self._deferring = False
+        self._pending_signal: int | None = None
 
     # -- entry point -----------------------------------------------------------------------
 
@@ -201,8 +195,26 @@ class Stack:
         return code
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
-        if not self._stopping:
-            raise _Interrupted(signum)
+        if self._stopping:
+            return
+        if self._deferring:
+            self._pending_signal = signum
+            return
+        raise _Interrupted(signum)
+
+    @contextlib.contextmanager
+    def _signals_deferred(self) -> Iterator[None]:
+        """Hold Ctrl-C/SIGTERM while a child starts, so it is always recorded before we unwind.
+
+        (Not pthread_sigmask: children would inherit the blocked mask and ignore SIGTERM.)
+        """
+        self._deferring = True
+        try:
+            yield
+        finally:
+            self._deferring = False
+        if self._pending_signal is not None and not self._stopping:
+            raise _Interrupted(self._pending_signal)
 
     # -- start -----------------------------------------------------------------------------
 
@@ -303,7 +315,7 @@ class Stack:
         }
 
     def _spawn(self, label: str, spec: ServiceSpec, cmd: list[str], marker: str, color: int) -> Child:
-        with _signals_deferred():
+        with self._signals_deferred():
             child = Child(
                 label,
                 cmd,

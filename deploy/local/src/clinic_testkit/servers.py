@@ -89,3 +89,19 @@ def clean_stale_test_dirs(data_root: Path) -> list[Path]:
         shutil.rmtree(directory, ignore_errors=True)
         removed.append(directory)
     return removed
+
+
+def processes_mentioning(text: str) -> list[str]:
+    """`pid: argv` of live processes whose command line contains `text` (leak checks in tests)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        joined = raw.replace(b"\0", b" ").decode(errors="replace")
+        if text in joined:
+            found.append(f"{entry.name}: {joined}")
+    return found

@@ -69,7 +69,10 @@ def create_service_app(spec: ServiceSpec, *, clock: Clock | None = None) -> Fast
         nats = NatsConnection(settings.nats_url, name=spec.name)
         nats.start()
         processor = EventProcessor(
-            sessionmaker=db.sessionmaker, platform=spec.platform, handlers=spec.handlers, clock=app.state.clock
+            sessionmaker=db.sessionmaker,
+            platform=spec.platform,
+            handlers=spec.handlers,
+            clock=app.state.clock,
         )
         relay = OutboxRelay(
             engine=db.engine,

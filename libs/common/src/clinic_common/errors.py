@@ -89,7 +89,9 @@ class UnknownEntity(AppError):
     title = "Referenced entity is not known to this service yet"
 
     def __init__(self, entity: str, entity_id: object) -> None:
-        super().__init__(f"{entity} {entity_id} is not known here yet; retry shortly", entity_id=str(entity_id))
+        super().__init__(
+            f"{entity} {entity_id} is not known here yet; retry shortly", entity_id=str(entity_id)
+        )
         self._code = f"{entity}_unknown"
 
     def to_problem(self, instance: str | None = None) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -11,6 +12,8 @@ from sqlalchemy import text
 
 from clinic_common.auth import PUBLIC
 from clinic_common.observability import Metrics, metrics_endpoint
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["operations"])
 
@@ -38,8 +41,8 @@ async def metrics_scrape(request: Request) -> Response:
     if workers is not None:
         try:
             metrics.set_outbox_backlog(await workers.relay.backlog())
-        except Exception:  # metrics must answer even when the database does not
-            pass
+        except Exception as exc:  # metrics must answer even when the database does not
+            log.debug("outbox backlog unavailable: %s", exc)
     return await metrics_endpoint(metrics)(request)
 
 

@@ -107,7 +107,9 @@ class IdempotencyStore:
             if row["fingerprint"] != fp:
                 raise IdempotencyKeyReused()
             if row["state"] == "completed":
-                return StoredResponse(row["response_status"], row["response_body"], row["response_headers"] or {})
+                return StoredResponse(
+                    row["response_status"], row["response_body"], row["response_headers"] or {}
+                )
             if row["lease_until"] > now:
                 raise IdempotencyKeyInProgress()
             # The first request died without finishing: take the key over.
@@ -168,14 +170,18 @@ class Idempotency:
                 raise IdempotencyKeyRequired()
             result = await fn()
             return JSONResponse(
-                jsonable_encoder(result), status_code=status_code, headers=headers(result) if headers else None
+                jsonable_encoder(result),
+                status_code=status_code,
+                headers=headers(result) if headers else None,
             )
         scope = self._scope(principal_subject)
         fp = fingerprint(self.request.method, self.request.url.path, await self.request.body())
         stored = await self.store.claim(scope, self.key, fp)
         if stored is not None:
             return JSONResponse(
-                stored.body, status_code=stored.status, headers={**stored.headers, "Idempotent-Replayed": "true"}
+                stored.body,
+                status_code=stored.status,
+                headers={**stored.headers, "Idempotent-Replayed": "true"},
             )
         try:
             result = await fn()

@@ -18,7 +18,9 @@ from typing import Annotated, ClassVar, Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
+    "AMOUNT_PATTERN",
     "MINOR_DIGITS",
+    "SIGNED_AMOUNT_PATTERN",
     "Currency",
     "CurrencyMismatch",
     "Money",
@@ -53,7 +55,7 @@ AMOUNT_PATTERN = r"^(0|[1-9][0-9]{0,14})(\.[0-9]{1,2})?$"
 SIGNED_AMOUNT_PATTERN = r"^-?(0|[1-9][0-9]{0,14})(\.[0-9]{1,2})?$"
 
 
-class CurrencyMismatch(ValueError):  # noqa: N818 - public name of clinic_common
+class CurrencyMismatch(ValueError):
     """Two amounts in different currencies met in one operation (BIL-5)."""
 
     def __init__(self, left: Currency, right: Currency) -> None:

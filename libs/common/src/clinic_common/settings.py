@@ -43,16 +43,22 @@ class ServiceSettings(BaseSettings):
     consumer_backoff_seconds: list[float] = Field(
         default_factory=lambda: [1.0, 5.0, 30.0, 120.0], validation_alias=_common("CONSUMER_BACKOFF_SECONDS")
     )
-    consumer_ack_wait_seconds: float = Field(default=30.0, validation_alias=_common("CONSUMER_ACK_WAIT_SECONDS"))
+    consumer_ack_wait_seconds: float = Field(
+        default=30.0, validation_alias=_common("CONSUMER_ACK_WAIT_SECONDS")
+    )
     stream_replicas: int = Field(default=1, validation_alias=_common("STREAM_REPLICAS"))
-    idempotency_lease_seconds: float = Field(default=30.0, validation_alias=_common("IDEMPOTENCY_LEASE_SECONDS"))
+    idempotency_lease_seconds: float = Field(
+        default=30.0, validation_alias=_common("IDEMPOTENCY_LEASE_SECONDS")
+    )
 
     @model_validator(mode="after")
     def _production_refuses_dev_clock(self) -> ServiceSettings:
         # The development clock must never move business time in production.
         if self.env == "production" and (self.clock_file or self.clock_start):
             raise ValueError("CLINIC_CLOCK_FILE / CLINIC_CLOCK_START are refused in production")
-        if self.env == "production" and not (self.jwt_jwks_url or self.jwt_public_key or self.jwt_public_key_file):
+        if self.env == "production" and not (
+            self.jwt_jwks_url or self.jwt_public_key or self.jwt_public_key_file
+        ):
             raise ValueError("production needs CLINIC_JWT_JWKS_URL or a public key")
         return self
 

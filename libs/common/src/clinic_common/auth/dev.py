@@ -52,8 +52,10 @@ def ensure_dev_keypair(dir: Path) -> tuple[Path, Path]:
         finally:
             Path(tmp).unlink()
     private_path.chmod(0o600)
-    public_pem = _load_private(private_path).public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    public_pem = (
+        _load_private(private_path)
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
     if not public_path.exists() or public_path.read_bytes() != public_pem:
         fd, tmp = tempfile.mkstemp(dir=dir, prefix=".public-")

@@ -7,7 +7,7 @@ from typing import Any
 from clinic_common.errors import AppError
 
 
-class Unauthenticated(AppError):  # noqa: N818 - codes name the refusal, not the type
+class Unauthenticated(AppError):
     """401: no usable bearer token. Carries WWW-Authenticate as RFC 6750 asks."""
 
     status = 401
@@ -20,7 +20,7 @@ class Unauthenticated(AppError):  # noqa: N818 - codes name the refusal, not the
         self.headers = {"WWW-Authenticate": 'Bearer error="invalid_token"' if invalid_token else "Bearer"}
 
 
-class ForbiddenRole(AppError):  # noqa: N818
+class ForbiddenRole(AppError):
     """403: the token is valid but none of its roles may call this route."""
 
     status = 403

@@ -33,13 +33,13 @@ class RepositoryBase(Generic[M]):
             await self.session.flush()
         return obj
 
-    async def all(self, stmt: Select[Any]) -> Sequence[M]:
+    async def all(self, stmt: Select[M]) -> Sequence[M]:
         return (await self.session.execute(stmt)).scalars().all()
 
-    async def one_or_none(self, stmt: Select[Any]) -> M | None:
+    async def one_or_none(self, stmt: Select[M]) -> M | None:
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
-    async def page(self, stmt: Select[Any], *, limit: int, key_column: Any, after: Any | None) -> Sequence[M]:
+    async def page(self, stmt: Select[M], *, limit: int, key_column: Any, after: Any | None) -> Sequence[M]:
         """Keyset page: rows after `after` by `key_column`, one extra to tell if more exist."""
         if after is not None:
             stmt = stmt.where(key_column > after)

@@ -22,7 +22,7 @@ class EventPayload(BaseModel):
 
 @dataclass(frozen=True)
 class EventSpec:
-    type: str
+    type_: str
     producer: str
     aggregate: str
     name: str
@@ -45,7 +45,7 @@ def event(producer: str, aggregate: str, name: str, *, consumers: tuple[str, ...
             raise ValueError(f"event type {type_} registered twice")
         doc = (model.__doc__ or "").strip().splitlines()
         CATALOG[type_] = EventSpec(
-            type=type_,
+            type_=type_,
             producer=producer,
             aggregate=aggregate,
             name=name,
@@ -69,10 +69,12 @@ def render_markdown() -> str:
     from clinic_common.events import payloads  # noqa: F401
 
     lines = ["| event type | producer → consumers | data fields | what it means |", "|---|---|---|---|"]
-    for spec in sorted(CATALOG.values(), key=lambda s: s.type):
+    for spec in sorted(CATALOG.values(), key=lambda s: s.type_):
         fields = []
         for name, info in spec.payload.model_fields.items():
             fields.append(name if info.is_required() else f"{name}?")
         consumers = ", ".join(spec.consumers) or "—"
-        lines.append(f"| `{spec.type}` | {spec.producer} → {consumers} | {', '.join(fields)} | {spec.description} |")
+        lines.append(
+            f"| `{spec.type_}` | {spec.producer} → {consumers} | {', '.join(fields)} | {spec.description} |"
+        )
     return "\n".join(lines)

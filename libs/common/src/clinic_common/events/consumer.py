@@ -194,7 +194,9 @@ class EventConsumer:
                 await msg.term()
                 self._count(envelope.type, "dead_letter")
             else:
-                await msg.nak(delay=self.backoff[min(attempts - 1, len(self.backoff) - 1)] if self.backoff else None)
+                await msg.nak(
+                    delay=self.backoff[min(attempts - 1, len(self.backoff) - 1)] if self.backoff else None
+                )
                 self._count(envelope.type, "retry")
             return
         if self.after_commit_hook is not None:
@@ -223,4 +225,3 @@ class EventConsumer:
                 )
             )
         log.error("event parked", extra={"event_id": str(envelope.id) if envelope else None, "error": error})
-

@@ -28,9 +28,9 @@ async def upsert_projection(
     row = {**values, version_column: envelope.sequence}
     stmt = pg_insert(table).values(**row)
     updates = {c: stmt.excluded[c] for c in row if c != key}
-    stmt = stmt.on_conflict_do_update(
+    upsert = stmt.on_conflict_do_update(
         index_elements=[table.c[key]],
         set_=updates,
         where=table.c[version_column] < stmt.excluded[version_column],
     ).returning(table.c[key])
-    return (await session.execute(stmt)).first() is not None
+    return (await session.execute(upsert)).first() is not None

@@ -19,7 +19,6 @@ from uuid import UUID
 
 from nats.js import JetStreamContext
 from sqlalchemy import func, select, update
-from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from clinic_common.db.platform import PlatformTables
@@ -27,7 +26,7 @@ from clinic_common.events.outbox import NOTIFY_CHANNEL
 
 log = logging.getLogger(__name__)
 
-AfterPublishHook = Callable[[Row[Any]], Awaitable[None]]
+AfterPublishHook = Callable[[Any], Awaitable[None]]
 PublishedHook = Callable[[str], None]
 
 
@@ -108,7 +107,7 @@ class OutboxRelay:
         assert driver is not None
         await driver.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
 
-    async def pending(self) -> Sequence[Row[Any]]:
+    async def pending(self) -> Sequence[Any]:
         t = self.platform.outbox
         async with self.engine.connect() as conn:
             stmt = (
@@ -139,7 +138,7 @@ class OutboxRelay:
         await self._mark_sent(done)
         return len(done)
 
-    async def _publish(self, js: JetStreamContext, row: Row[Any]) -> None:
+    async def _publish(self, js: JetStreamContext, row: Any) -> None:
         headers = {str(k): str(v) for k, v in (row.headers or {}).items()}
         headers["Nats-Msg-Id"] = str(row.id)
         body = json.dumps(row.envelope, separators=(",", ":")).encode()

@@ -70,7 +70,7 @@ _MESSAGES: dict[str, str] = {
 }
 
 
-class InvalidIin(ValueError):  # noqa: N818 - public name, reads as the refusal (REC-1)
+class InvalidIin(ValueError):
     """The IIN is refused (REC-1); `reason` is stable and meant for the API error."""
 
     def __init__(self, reason: InvalidIinReason, detail: str | None = None) -> None:

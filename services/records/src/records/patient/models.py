@@ -15,8 +15,13 @@ class Patient(Base):
     __tablename__ = "patients"
     __table_args__ = (
         # One person per IIN within an organization (REC-1); the database settles concurrent registrations.
-        Index("uq_patients_organization_id_iin", "organization_id", "iin", unique=True,
-              postgresql_where=text("iin IS NOT NULL")),
+        Index(
+            "uq_patients_organization_id_iin",
+            "organization_id",
+            "iin",
+            unique=True,
+            postgresql_where=text("iin IS NOT NULL"),
+        ),
         CheckConstraint("sex IN ('female', 'male')", name="sex"),
     )
 

@@ -22,8 +22,16 @@ RegistrarDep = Annotated[Principal, require_roles("registrar", "call_center", "a
 ReaderDep = Annotated[
     Principal,
     require_roles(
-        "patient", "registrar", "call_center", "cashier", "doctor", "nurse", "home_doctor", "dispatcher",
-        "director", "admin",
+        "patient",
+        "registrar",
+        "call_center",
+        "cashier",
+        "doctor",
+        "nurse",
+        "home_doctor",
+        "dispatcher",
+        "director",
+        "admin",
     ),
 ]
 

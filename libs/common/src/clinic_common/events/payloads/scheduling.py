@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from clinic_common.events.catalog import EventPayload, event
 
@@ -26,8 +26,16 @@ class BranchData(BaseModel):
     lat: float | None = None
     lon: float | None = None
     opening_hours: list[OpeningInterval]
-    phone_booking_hours: list[OpeningInterval] = []
+    phone_booking_hours: list[OpeningInterval] = Field(default_factory=list)
     electronic_queue: bool = False
+    sort_order: int = 0
+
+
+class PolicyVersionData(BaseModel):
+    """One published policy version and the organization-local date it takes effect (ORG-3)."""
+
+    effective_from: date
+    policy: dict[str, object]
 
 
 @event("scheduling", "organization", "upserted", consumers=ALL)
@@ -40,7 +48,11 @@ class OrganizationUpserted(EventPayload):
     currency: str
     time_zone: str
     branches: list[BranchData]
-    policy: dict[str, object] = {}
+    policy: dict[str, object] = Field(default_factory=dict)
+    # ORG-3: `policy` is the version in force when the event was written; `policy_versions` lists
+    # every published version (future ones included), so consumers can pick the one in force.
+    policy_effective_from: date | None = None
+    policy_versions: list[PolicyVersionData] = []
 
 
 @event("scheduling", "practitioner", "upserted", consumers=ALL)
@@ -72,3 +84,82 @@ class ShiftUpserted(EventPayload):
     valid_from: date
     valid_to: date | None = None
     active: bool = True
+    works_on_holidays: bool = False  # SCH-5: public holidays are off unless the shift says so
+    time_zone: str | None = None  # the branch's zone: `starts`/`ends` are its wall-clock times
+
+
+class _AppointmentData(EventPayload):
+    appointment_id: UUID
+    organization_id: UUID
+    patient_id: UUID
+    practitioner_id: UUID
+    branch_id: UUID
+    service_code: str
+    start: datetime
+    end: datetime
+
+
+@event("scheduling", "appointment", "booked", consumers=ALL)
+class AppointmentBooked(_AppointmentData):
+    """A visit was booked through a channel, with its payer (SCH-3, SCH-4, SCH-5)."""
+
+    channel: str
+    payer_kind: str = "patient"
+    payer_ref: str | None = None
+    referral_id: UUID | None = None
+    enrollment_id: UUID | None = None
+
+
+@event("scheduling", "appointment", "rescheduled", consumers=ALL)
+class AppointmentRescheduled(_AppointmentData):
+    """A visit moved to another time or practitioner (SCH-12, SCH-7)."""
+
+    previous_start: datetime
+    previous_practitioner_id: UUID
+
+
+@event("scheduling", "appointment", "cancelled", consumers=ALL)
+class AppointmentCancelled(_AppointmentData):
+    """A visit was cancelled; `reason` is patient, clinic, absence, late_refused or noshow (SCH-7, SCH-11)."""
+
+    reason: str
+    refundable: bool
+
+
+@event("scheduling", "appointment", "arrived", consumers=ALL)
+class AppointmentArrived(_AppointmentData):
+    """The patient checked in at the registry (SCH-7, SCH-14)."""
+
+    arrived_at: datetime
+    lateness_minutes: int
+
+
+@event("scheduling", "appointment", "fulfilled", consumers=ALL)
+class AppointmentFulfilled(_AppointmentData):
+    """The practitioner closed the visit; billing issues the act (BIL-6)."""
+
+    fulfilled_at: datetime
+
+
+@event("scheduling", "appointment", "noshow", consumers=ALL)
+class AppointmentNoshow(_AppointmentData):
+    """The patient did not arrive by the policy's cutoff (SCH-7, REC-22)."""
+
+
+@event("scheduling", "appointment", "delayed", consumers=ALL)
+class AppointmentDelayed(_AppointmentData):
+    """The practitioner delayed the visit; the expected start moved (SCH-8)."""
+
+    expected_start: datetime
+    total_delay_minutes: int
+
+
+@event("scheduling", "practitioner", "absence_declared", consumers=ALL)
+class PractitionerAbsenceDeclared(EventPayload):
+    """A practitioner is absent; their visits in the period are cancelled (SCH-11)."""
+
+    practitioner_id: UUID
+    organization_id: UUID
+    starts: datetime
+    ends: datetime
+    reason: str

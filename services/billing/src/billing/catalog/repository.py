@@ -1,0 +1,27 @@
+"""Queries of the service catalogue."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from uuid import UUID
+
+from sqlalchemy import select
+
+from clinic_common.db import RepositoryBase
+
+from billing.catalog.models import Service
+
+
+class ServiceRepository(RepositoryBase[Service]):
+    model = Service
+
+    async def by_codes(self, organization_id: UUID, codes: Collection[str]) -> dict[str, Service]:
+        """The organization's services with these codes, locked so concurrent price lists apply in turn."""
+        if not codes:
+            return {}
+        stmt = (
+            select(Service)
+            .where(Service.organization_id == organization_id, Service.code.in_(codes))
+            .with_for_update()
+        )
+        return {s.code: s for s in await self.all(stmt)}

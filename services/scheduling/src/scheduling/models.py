@@ -1,0 +1,15 @@
+"""Imports every module's models so Alembic and the schema test see all tables."""
+
+from scheduling.organization.models import Branch, Organization, PolicyVersionRow
+from scheduling.patient.models import PatientProjection
+from scheduling.practitioner.models import Practitioner, PractitionerBranch, Shift
+
+__all__ = [
+    "Branch",
+    "Organization",
+    "PatientProjection",
+    "PolicyVersionRow",
+    "Practitioner",
+    "PractitionerBranch",
+    "Shift",
+]
