@@ -209,3 +209,36 @@ def test_stop_cleans_up_after_a_killed_runner(fakes: Path, test_data_dir: Path) 
     ).stdout
     assert "postgres" in out and "nats-server" in out and "fake-a" in out
     runner.assert_nothing_left()
+
+
+def test_given_servers_are_used_and_left_running_and_stop_asks_the_runner(
+    fakes: Path, test_data_dir: Path, pg_server, nats_server
+) -> None:
+    env = {"DATABASE_URL": pg_server.url("postgres"), "NATS_URL": nats_server.url}
+    runner = Runner(fakes, test_data_dir / "stack-external", env)
+    try:
+        runner.wait_for("Press Ctrl-C to stop.")
+        assert "using PostgreSQL from DATABASE_URL" in runner.output
+        assert not (runner.data / "pg").exists() and not (runner.data / "nats").exists()
+        with urllib.request.urlopen(f"http://127.0.0.1:{runner.ports[0]}/readyz") as response:
+            seen = json.load(response)
+        assert seen["db"] == pg_server.url("fakesvc_a")
+        assert seen["nats"] == nats_server.url
+        out = subprocess.run(
+            [sys.executable, "-m", "clinic_devstack.cli", "stop"],
+            env={**os.environ, "CLINIC_DATA_DIR": str(runner.data)},
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        ).stdout
+        assert f"runner {runner.proc.pid}" in out
+        assert runner.finish() == 0
+        assert "received SIGTERM" in runner.output
+        runner.assert_nothing_left()
+        assert pg_server.psql("SELECT count(*) FROM things", "fakesvc_a") == "1"  # still up
+    finally:
+        if runner.proc.poll() is None:
+            runner.proc.kill()
+        pg_server.drop_database("fakesvc_a")
+        pg_server.drop_database("fakesvc_b")

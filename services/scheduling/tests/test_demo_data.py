@@ -43,10 +43,16 @@ def branch_hours() -> dict[UUID, list[WeeklyInterval]]:
 def test_ORG_1_two_preset_organizations() -> None:
     almaty, moscow = ORGS[ORG_ALMATY_ID], ORGS[ORG_MOSCOW_ID]
     assert (almaty.name, almaty.country, almaty.currency, almaty.time_zone) == (
-        "Almaty medical centre", "KZ", "KZT", "Asia/Almaty",
+        "Almaty medical centre",
+        "KZ",
+        "KZT",
+        "Asia/Almaty",
     )
     assert (moscow.name, moscow.country, moscow.currency, moscow.time_zone) == (
-        "Moscow polyclinic network", "RU", "RUB", "Europe/Moscow",
+        "Moscow polyclinic network",
+        "RU",
+        "RUB",
+        "Europe/Moscow",
     )
     assert almaty.policy_versions[0].policy.preset == "O"
     assert moscow.policy_versions[0].policy.preset == "P"
@@ -102,8 +108,13 @@ def test_SCH_5_demo_shifts_lie_inside_branch_hours_and_never_overlap() -> None:
     branches = {p.id: set(p.branch_ids) for p in demo_practitioners()}
     for s in demo_shifts():
         weekly = WeeklyShift(
-            id=s.id, branch_id=s.branch_id, weekday=s.weekday, starts=s.starts, ends=s.ends,
-            valid_from=s.valid_from, valid_to=s.valid_to,
+            id=s.id,
+            branch_id=s.branch_id,
+            weekday=s.weekday,
+            starts=s.starts,
+            ends=s.ends,
+            valid_from=s.valid_from,
+            valid_to=s.valid_to,
         )
         assert s.branch_id in branches[s.practitioner_id]
         check_shift_within_opening_hours(weekly, hours[s.branch_id])

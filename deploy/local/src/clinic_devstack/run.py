@@ -25,7 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 from clinic_devstack.config import SERVICES, ServiceSpec, prepare_clock_file, service_dir
 from clinic_devstack.nats import EmbeddedNats
 from clinic_devstack.ports import port_is_free
-from clinic_devstack.postgres import EmbeddedPostgres, ExternalPostgres, PgServer
+from clinic_devstack.postgres import EmbeddedPostgres, ExternalPostgres, PgError, PgServer
 from clinic_devstack.procs import Child, Output, process_cmdline, stop_children, terminate_pid, terminate_pids
 from clinic_devstack.tokens import DEV_ISSUER, demo_org_id, ensure_keypair, issue_token
 
@@ -231,7 +231,10 @@ class Stack:
         self.state.save()
 
         clock_file = self.data / "clock.json"
-        self.clock_offset = prepare_clock_file(clock_file, self.env)
+        try:
+            self.clock_offset = prepare_clock_file(clock_file, self.env)
+        except ValueError as exc:
+            raise StackError(str(exc)) from exc
         self.private_key, public_key = self._keys()
         self._check_packages()
 
@@ -300,12 +303,15 @@ class Stack:
 
     def _create_databases(self) -> None:
         pg = self._pg()
-        if not pg.extension_available(REQUIRED_EXTENSION):
-            raise StackError(f"PostgreSQL has no {REQUIRED_EXTENSION} extension; the services need it")
-        for spec in self.services:
-            if not pg.database_exists(spec.database):
-                self.out.line(f"creating database {spec.database}")
-                pg.create_database(spec.database)
+        try:
+            if not pg.extension_available(REQUIRED_EXTENSION):
+                raise StackError(f"PostgreSQL has no {REQUIRED_EXTENSION} extension; the services need it")
+            for spec in self.services:
+                if not pg.database_exists(spec.database):
+                    self.out.line(f"creating database {spec.database}")
+                    pg.create_database(spec.database)
+        except PgError as exc:
+            raise StackError(f"could not prepare the databases: {exc}") from exc
 
     def _service_env(self, spec: ServiceSpec) -> dict[str, str]:
         return {

@@ -50,7 +50,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     started = config.stash.get(_started_at, None)
     if started is not None:
-        terminalreporter.write_line(f"make test took {time.monotonic() - started:.0f} s")
+        terminalreporter.write_line(f"test session took {time.monotonic() - started:.0f} s")
 
 
 def _data_root(config: pytest.Config) -> Path:

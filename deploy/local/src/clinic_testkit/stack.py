@@ -9,10 +9,12 @@ so events of one test never reach another.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -45,7 +47,11 @@ TEST_SETTINGS: dict[str, Any] = {
 }
 
 
-async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 20.0, interval: float = 0.1) -> Any:
+async def eventually(
+    check: Callable[[], Awaitable[Any]],
+    timeout: float = 20.0,  # noqa: ASYNC109  (a polling deadline, not a cancellable call)
+    interval: float = 0.1,
+) -> Any:
     """Poll until `check` returns something truthy; fail with the last value otherwise."""
     deadline = time.monotonic() + timeout
     last: Any = None
@@ -141,15 +147,15 @@ async def clean_jetstream(url: str) -> None:
     try:
         js = nc.jetstream()
         for name in ("SCHEDULING", "BILLING", "RECORDS", "HOME_VISITS"):
-            try:
+            with contextlib.suppress(NotFoundError):
                 await js.delete_stream(name)
-            except NotFoundError:
-                pass
     finally:
         await nc.close()
 
 
-def envelope_for(payload: EventPayload, *, aggregate_id: UUID | str, sequence: int = 1, **extra: Any) -> EventEnvelope:
+def envelope_for(
+    payload: EventPayload, *, aggregate_id: UUID | str, sequence: int = 1, **extra: Any
+) -> EventEnvelope:
     """An envelope as the producer would write it, for feeding one service's handlers directly."""
     from datetime import UTC, datetime
 
@@ -167,7 +173,7 @@ def envelope_for(payload: EventPayload, *, aggregate_id: UUID | str, sequence: i
 
 
 def organization_event(org_id: UUID, country: str = "KZ") -> OrganizationUpserted:
-    hours = [OpeningInterval(weekday=d, opens="08:00", closes="20:00") for d in range(7)]  # type: ignore[arg-type]
+    hours = [OpeningInterval(weekday=d, opens=dtime(8), closes=dtime(20)) for d in range(7)]
     zone = "Asia/Almaty" if country == "KZ" else "Europe/Moscow"
     return OrganizationUpserted(
         id=org_id,
@@ -176,14 +182,22 @@ def organization_event(org_id: UUID, country: str = "KZ") -> OrganizationUpserte
         currency="KZT" if country == "KZ" else "RUB",
         time_zone=zone,
         branches=[
-            BranchData(id=UUID(int=org_id.int + 1), name="Main", address="Street 1", time_zone=zone, opening_hours=hours)
+            BranchData(
+                id=UUID(int=org_id.int + 1),
+                name="Main",
+                address="Street 1",
+                time_zone=zone,
+                opening_hours=hours,
+            )
         ],
     )
 
 
 async def teach(svc: Svc, payload: EventPayload, *, aggregate_id: UUID | str, sequence: int = 1) -> None:
     """Feed one event through the service's real handlers, as if it had arrived from NATS."""
-    await svc.state.event_processor.process(envelope_for(payload, aggregate_id=aggregate_id, sequence=sequence))
+    await svc.state.event_processor.process(
+        envelope_for(payload, aggregate_id=aggregate_id, sequence=sequence)
+    )
 
 
 def auth(token: str) -> dict[str, str]:

@@ -81,6 +81,14 @@ def is_working_day(country: Country, d: date) -> bool:
         return bool(_calendar(country).is_working_day(day))
 
 
+def is_public_holiday(country: Country, d: date) -> bool:
+    """A public holiday or transferred day off of the country's calendar (SCH-5), weekends aside."""
+    d = _as_date(d)
+    cal = _calendar(country)
+    with _lock:
+        return d in cal
+
+
 def next_working_day(country: Country, d: date) -> date:
     """The first working day strictly after `d`."""
     day = _as_date(d) + timedelta(days=1)

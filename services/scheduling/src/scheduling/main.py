@@ -7,6 +7,8 @@ from fastapi import FastAPI
 from clinic_common.app import ServiceSpec, create_service_app
 from clinic_common.clock import Clock
 
+from scheduling.appointment.router import router as appointment_router
+from scheduling.catalog.handlers import HANDLERS as CATALOG_HANDLERS
 from scheduling.config import Settings, get_settings
 from scheduling.db import platform
 from scheduling.organization.router import router as organization_router
@@ -24,8 +26,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             ),
             settings=settings or get_settings(),
             platform=platform,
-            routers=[organization_router, practitioner_router],
-            handlers={**PATIENT_HANDLERS},
+            routers=[organization_router, practitioner_router, appointment_router],
+            handlers={**PATIENT_HANDLERS, **CATALOG_HANDLERS},
         ),
         clock=clock,
     )

@@ -21,7 +21,14 @@ router = APIRouter(prefix="/v1/practitioners", tags=["practitioners"])
 StaffDep = Annotated[
     Principal,
     require_roles(
-        "registrar", "call_center", "cashier", "doctor", "nurse", "home_doctor", "dispatcher", "director",
+        "registrar",
+        "call_center",
+        "cashier",
+        "doctor",
+        "nurse",
+        "home_doctor",
+        "dispatcher",
+        "director",
         "admin",
     ),
 ]

@@ -52,7 +52,7 @@ class OrganizationUpserted(EventPayload):
     # ORG-3: `policy` is the version in force when the event was written; `policy_versions` lists
     # every published version (future ones included), so consumers can pick the one in force.
     policy_effective_from: date | None = None
-    policy_versions: list[PolicyVersionData] = []
+    policy_versions: list[PolicyVersionData] = Field(default_factory=list)
 
 
 @event("scheduling", "practitioner", "upserted", consumers=ALL)
