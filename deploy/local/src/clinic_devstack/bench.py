@@ -19,7 +19,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import itertools
+import logging
 import math
 import os
 import shutil
@@ -285,7 +287,7 @@ async def bench_end_to_end(stack: Any, sizes: Sizes, auth_headers: dict[str, str
             lost += 1
             continue
         patient_id = str(r.json()["id"])
-        if await wait_until(lambda pid=patient_id: projected(pid), timeout=30, interval=0.002):  # type: ignore[misc]
+        if await wait_until(functools.partial(projected, patient_id), timeout=30, interval=0.002):
             if i > 0:
                 latencies.append(time.perf_counter() - created)
         else:
@@ -368,13 +370,17 @@ async def bench_relay_and_consumer(stack: Any, sizes: Sizes) -> str:
     async def inbox_full() -> bool:
         return int(await scalar(scheduling, "SELECT count(*) FROM inbox")) >= sizes.events
 
+    await wait_until(lambda: consumers_ready(scheduling), timeout=30, interval=0.005)
+    ready_at = time.perf_counter()
     drained = await wait_until(inbox_full, timeout=max(60.0, sizes.events / 10), interval=0.02)
     consumer_time = time.perf_counter() - consumer_started
+    after_ready_time = time.perf_counter() - ready_at
     consumed = int(await scalar(scheduling, "SELECT count(*) FROM inbox"))
     await stack.close()
 
     relay_rate = relayed / relay_time if relay_time > 0 else math.nan
-    consumer_rate = consumed / consumer_time if consumer_time > 0 else math.nan
+    with_start_rate = consumed / consumer_time if consumer_time > 0 else math.nan
+    consumer_rate = consumed / after_ready_time if after_ready_time > 0 else math.nan
     rows = [
         [
             f"fill outbox (Outbox.add, {sizes.insert_batch}/tx)",
@@ -394,15 +400,22 @@ async def bench_relay_and_consumer(stack: Any, sizes: Sizes) -> str:
             "scheduling consumer -> inbox (incl. start)",
             str(consumed),
             f"{consumer_time:.2f}",
-            f"{consumer_rate:.0f}",
+            f"{with_start_rate:.0f}",
             "" if drained else f"TIMED OUT, {consumed}/{sizes.events}",
+        ],
+        [
+            "scheduling consumer -> inbox (from ready)",
+            str(consumed),
+            f"{after_ready_time:.2f}",
+            f"{consumer_rate:.0f}",
+            "",
         ],
     ]
     return "\n".join(
         [
             "3. outbox relay and consumer throughput (run one after the other, not overlapped)",
             table(("stage", "events", "s", "events/s", "note"), rows),
-            f"relay / consumer throughput: {ratio(relay_rate, consumer_rate)}",
+            f"relay / consumer (from ready) throughput: {ratio(relay_rate, consumer_rate)}",
         ]
     )
 
@@ -412,6 +425,8 @@ async def run_benchmarks(
 ) -> list[str]:
     from clinic_testkit.stack import Stack, auth, clean_jetstream
 
+    # Each service stop logs "nats disconnected" (WARNING); that is teardown noise here.
+    logging.getLogger("clinic_common.events.nats_conn").setLevel(logging.ERROR)
     headers = auth(token("registrar", org=str(ORG)))
     sections: list[str] = []
     benches: list[Callable[[Any], Awaitable[str]]] = [
@@ -444,7 +459,9 @@ def _sigterm_as_interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m clinic_devstack.bench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m clinic_devstack.bench", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--quick", action="store_true", help="small counts: a check that it runs")
     parser.add_argument(
         "--no-fsync", action="store_true", help="PostgreSQL with fsync/synchronous_commit off (as the tests)"
