@@ -20,7 +20,12 @@ from clinic_common.auth.dev import ensure_dev_keypair
 from clinic_common.events.catalog import render_markdown
 
 README = Path(__file__).resolve().parents[4] / "README.md"
-SERVICES = {"scheduling": "scheduling", "billing": "billing", "records": "records", "home-visits": "home_visits"}
+SERVICES = {
+    "scheduling": "scheduling",
+    "billing": "billing",
+    "records": "records",
+    "home-visits": "home_visits",
+}
 
 
 def _apps() -> dict[str, FastAPI]:
@@ -44,7 +49,8 @@ def render(text: str) -> str:
         pattern = re.compile(rf"(<!-- BEGIN {name} -->\n).*?(<!-- END {name} -->)", re.DOTALL)
         if not pattern.search(text):
             raise SystemExit(f"README has no <!-- BEGIN {name} --> section")
-        text = pattern.sub(lambda m, body=body: m.group(1) + body.rstrip() + "\n" + m.group(2), text)
+        replacement = body.rstrip() + "\n"
+        text = pattern.sub(lambda m: f"{m.group(1)}{replacement}{m.group(2)}", text)
     return text
 
 
