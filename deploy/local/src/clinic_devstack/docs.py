@@ -11,6 +11,7 @@ import importlib
 import re
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -44,13 +45,16 @@ def sections() -> dict[str, str]:
     return {"events": render_markdown(), "roles": render_role_table_markdown(_apps())}
 
 
+def _filler(replacement: str) -> Callable[[re.Match[str]], str]:
+    return lambda m: f"{m.group(1)}{replacement}{m.group(2)}"
+
+
 def render(text: str) -> str:
     for name, body in sections().items():
         pattern = re.compile(rf"(<!-- BEGIN {name} -->\n).*?(<!-- END {name} -->)", re.DOTALL)
         if not pattern.search(text):
             raise SystemExit(f"README has no <!-- BEGIN {name} --> section")
-        replacement = body.rstrip() + "\n"
-        text = pattern.sub(lambda m: f"{m.group(1)}{replacement}{m.group(2)}", text)
+        text = pattern.sub(_filler(body.rstrip() + "\n"), text)
     return text
 
 

@@ -8,6 +8,7 @@ offset (a small JSON file every process reads) lets the whole local stack live o
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 import threading
@@ -34,6 +35,10 @@ class FixedClock:
 
     current: datetime
 
+    def __post_init__(self) -> None:
+        if self.current.tzinfo is None:
+            raise ValueError("naive datetime")
+
     def now(self) -> datetime:
         return self.current
 
@@ -56,7 +61,7 @@ class SharedOffsetClock:
 
     path: Path
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _mtime: int = -1
+    _stamp: tuple[int, int, int] = (-1, -1, -1)
     _offset: float = 0.0
 
     def offset(self) -> timedelta:
@@ -64,14 +69,14 @@ class SharedOffsetClock:
             stat = self.path.stat()
         except FileNotFoundError:
             return timedelta(0)
+        # Every write replaces the file (new inode), so coarse mtimes cannot hide a change.
+        stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
         with self._lock:
-            if stat.st_mtime_ns != self._mtime:
-                try:
-                    data = json.loads(self.path.read_text())
-                    self._offset = float(data.get("offset_seconds", 0.0))
-                    self._mtime = stat.st_mtime_ns
-                except (ValueError, OSError):
-                    pass  # a half-written file: keep the last good offset
+            if stamp != self._stamp:
+                offset = _read_offset(self.path)
+                if offset is not None:  # a half-written or foreign file: keep the last good offset
+                    self._offset = offset
+                    self._stamp = stamp
             return timedelta(seconds=self._offset)
 
     def now(self) -> datetime:
@@ -81,6 +86,16 @@ class SharedOffsetClock:
         if instant.tzinfo is None:
             raise ValueError("naive datetime")
         write_offset(self.path, (instant - datetime.now(UTC)).total_seconds())
+
+
+def _read_offset(path: Path) -> float | None:
+    try:
+        data = json.loads(path.read_text())
+        offset = float(data["offset_seconds"])
+        timedelta(seconds=offset)  # representable as a shift of the wall clock
+    except (ValueError, TypeError, KeyError, OverflowError, OSError):
+        return None
+    return offset if math.isfinite(offset) else None
 
 
 def write_offset(path: Path, offset_seconds: float) -> None:
