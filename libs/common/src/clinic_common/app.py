@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from fastapi import APIRouter, FastAPI
@@ -92,7 +92,7 @@ def create_service_app(spec: ServiceSpec, *, clock: Clock | None = None) -> Fast
                 backoff=settings.consumer_backoff_seconds,
                 ack_wait=settings.consumer_ack_wait_seconds,
                 stream_replicas=settings.stream_replicas,
-                on_consumed=metrics.event_consumed,
+                on_consumed=_consumed_metrics(metrics),
             )
             for producer in producers
         ]
@@ -123,7 +123,13 @@ def create_service_app(spec: ServiceSpec, *, clock: Clock | None = None) -> Fast
             await nats.close()
             await db.dispose()
 
-    app = FastAPI(title=spec.title, description=spec.description, version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title=spec.title,
+        description=spec.description,
+        version="0.1.0",
+        lifespan=lifespan,
+        root_path=settings.root_path,
+    )
     app.state.settings = settings
     app.state.service_name = spec.name
     app.state.metrics = metrics
@@ -148,6 +154,15 @@ def create_service_app(spec: ServiceSpec, *, clock: Clock | None = None) -> Fast
         )
     app.add_middleware(ObservabilityMiddleware, metrics=metrics)
     return app
+
+
+def _consumed_metrics(metrics: Metrics) -> Callable[[str, str], None]:
+    def count(event_type: str, outcome: str) -> None:
+        metrics.event_consumed(event_type, outcome)
+        if outcome == "dead_letter":
+            metrics.dead_lettered(event_type)
+
+    return count
 
 
 async def _provision_own_stream(nats: NatsConnection, name: str, settings: ServiceSettings) -> None:

@@ -189,7 +189,7 @@ class EventConsumer:
                 fresh = await self.processor.process(envelope)
         except Exception as exc:
             log.warning("handler of %s failed (attempt %d): %s", envelope.type, attempts, exc)
-            if attempts >= self.max_deliver:
+            if attempts >= self.max_deliver:  # the last attempt: park, never drop
                 await self._park(msg, envelope, repr(exc), attempts)
                 await msg.term()
                 self._count(envelope.type, "dead_letter")

@@ -49,14 +49,20 @@ async def ensure_consumer(
     ack_wait: float,
     backoff: Sequence[float],
 ) -> None:
-    """Durable pull consumer with explicit ack; redelivery after a crash follows `backoff`."""
+    """Durable pull consumer with explicit ack; redelivery after a crash follows `backoff`.
+
+    The consumer parks an event itself on its `max_deliver`-th failure; JetStream allows two
+    deliveries more, so an event whose last attempt died mid-handling (no nak, no term) is still
+    delivered once more and parked rather than silently dropped by the server.
+    """
+    server_max_deliver = max_deliver + 2
     # NATS requires max_deliver > len(backoff); trim the schedule rather than fail.
-    schedule = list(backoff)[: max(0, max_deliver - 1)]
+    schedule = list(backoff)[: max(0, server_max_deliver - 1)]
     config = ConsumerConfig(
         durable_name=durable,
         ack_policy=AckPolicy.EXPLICIT,
         deliver_policy=DeliverPolicy.ALL,
-        max_deliver=max_deliver,
+        max_deliver=server_max_deliver,
         ack_wait=ack_wait if not schedule else None,
         backoff=schedule or None,
         filter_subjects=list(filter_subjects),
