@@ -221,7 +221,12 @@ def problem(r: httpx.Response) -> dict[str, Any]:
 async def test_app_error_is_problem(client: httpx.AsyncClient) -> None:
     r = await client.get("/refuse")
     body = problem(r)
-    assert (r.status_code, body["code"], body["rule"], body["instance"]) == (409, "slot_taken", "SCH-4", "/refuse")
+    assert (r.status_code, body["code"], body["rule"], body["instance"]) == (
+        409,
+        "slot_taken",
+        "SCH-4",
+        "/refuse",
+    )
     assert body["detail"] == "Taken by someone else"
 
 
