@@ -89,7 +89,6 @@ def test_to_asyncpg_url_keeps_socket_host_and_port() -> None:
     assert dict(parsed.query) == {"host": "/tmp/pg sock", "port": "5433"}
 
 
-@pytest.mark.xfail(strict=True, reason="bug: to_asyncpg_url collapses repeated query keys (multi-host URLs)")
 def test_to_asyncpg_url_keeps_repeated_hosts() -> None:
     url = to_asyncpg_url("postgresql://u@/d?host=h1:5432&host=h2:5433")
     assert make_url(url).query["host"] == ("h1:5432", "h2:5433")

@@ -157,7 +157,8 @@ def validation_pointers(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, s
             where, rest = loc[0], loc[1:]
         else:
             where, rest = "body", loc
-        pointer = "/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in rest)
+        # RFC 6901: "" is the whole document, "/x" a member of it.
+        pointer = "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in rest)
         entry = {"pointer": pointer, "detail": str(err.get("msg", "invalid"))}
         if where != "body":
             entry["in"] = where

@@ -79,7 +79,7 @@ def to_asyncpg_url(url: str) -> str:
     scheme = parts.scheme
     if scheme in {"postgres", "postgresql", "postgresql+psycopg", "postgresql+psycopg2"}:
         scheme = "postgresql+asyncpg"
-    query = dict(parse_qsl(parts.query))
+    query = parse_qsl(parts.query, keep_blank_values=True)  # repeated keys (multi-host) survive
     return urlunsplit((scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
 
 

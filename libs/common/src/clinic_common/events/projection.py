@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from clinic_common.events.catalog import EventPayload
+from clinic_common.events.consumer import Handler, HandlerContext
 from clinic_common.events.envelope import EventEnvelope
 
 
@@ -34,3 +37,28 @@ async def upsert_projection(
         where=table.c[version_column] < stmt.excluded[version_column],
     ).returning(table.c[key])
     return (await session.execute(upsert)).first() is not None
+
+
+def mirror(
+    table: Any,
+    payload: type[EventPayload],
+    *,
+    rename: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> Handler:
+    """A handler that copies an `upserted`-style payload into a projection table.
+
+    Payload fields are renamed (e.g. `patient_id` -> `id`) and kept only where the table has a
+    column of that name, so each service projects just the columns it declares.
+    """
+    target: Table = table.__table__ if hasattr(table, "__table__") else table
+    names = dict(rename or {})
+
+    async def handle(ctx: HandlerContext) -> None:
+        data = ctx.data(payload)
+        row = {names.get(field, field): getattr(data, field) for field in type(data).model_fields}
+        row.update(extra or {})
+        values = {k: v for k, v in row.items() if k in target.c and k != "source_sequence"}
+        await upsert_projection(ctx.session, target, values, ctx.envelope)
+
+    return handle

@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 from clinic_common.events.catalog import type_of
-from clinic_common.events.consumer import Handler, HandlerContext
+from clinic_common.events.consumer import Handler
 from clinic_common.events.payloads.records import PatientRegistered, PatientUpdated
-from clinic_common.events.projection import upsert_projection
+from clinic_common.events.projection import mirror
 
 from scheduling.patient.models import PatientProjection
 
+RENAME = {"patient_id": "id"}
 
-async def on_patient(ctx: HandlerContext) -> None:
-    data = ctx.data(PatientRegistered)
-    await upsert_projection(
-        ctx.session,
-        PatientProjection.__table__,  # type: ignore[arg-type]
-        {
-            "id": data.patient_id,
-            "organization_id": data.organization_id,
-            "last_name": data.last_name,
-            "first_name": data.first_name,
-            "middle_name": data.middle_name,
-            "birth_date": data.birth_date,
-            "phone": data.phone,
-        },
-        ctx.envelope,
-    )
-
-
-HANDLERS: dict[str, Handler] = {type_of(PatientRegistered): on_patient, type_of(PatientUpdated): on_patient}
+HANDLERS: dict[str, Handler] = {
+    type_of(PatientRegistered): mirror(PatientProjection, PatientRegistered, rename=RENAME),
+    type_of(PatientUpdated): mirror(PatientProjection, PatientUpdated, rename=RENAME),
+}
