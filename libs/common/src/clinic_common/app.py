@@ -128,7 +128,6 @@ def create_service_app(spec: ServiceSpec, *, clock: Clock | None = None) -> Fast
         description=spec.description,
         version="0.1.0",
         lifespan=lifespan,
-        root_path=settings.root_path,
     )
     app.state.settings = settings
     app.state.service_name = spec.name

@@ -23,8 +23,6 @@ class ServiceSettings(BaseSettings):
     database_url: str = Field(default="postgresql://postgres@127.0.0.1:5432/postgres")
     port: int = 8000
     db_pool_size: int = 10
-    # Behind an ingress that strips /<service>, so OpenAPI links stay right (e.g. "/billing").
-    root_path: str = ""
 
     env: Literal["development", "test", "production"] = Field(
         default="development", validation_alias=_common("ENV")
