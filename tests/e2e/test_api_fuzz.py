@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,8 +26,10 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.result import Err, Ok
 from schemathesis.errors import FailureGroup
 
+from clinic_common.clock import write_offset
 from clinic_testkit.stack import Stack, Svc, auth, organization_event, teach
 
 pytestmark = pytest.mark.e2e
@@ -47,6 +50,7 @@ FUZZ_SETTINGS = settings(
 @dataclass
 class Findings:
     sent: int = 0
+    statuses: Counter[int] = field(default_factory=Counter)
     failures: dict[tuple[str, str, int, str], str] = field(default_factory=dict)
 
     def add(self, op: str, response: httpx.Response, problem: str, request: str) -> None:
@@ -79,7 +83,7 @@ def describe(request: httpx.Request) -> str:
     return f"{request.method} {request.url.raw_path.decode('latin-1')} headers={keep} body={body!r}"
 
 
-def check(case: schemathesis.Case, response: httpx.Response, findings: Findings, op: str) -> None:
+def check(case: schemathesis.Case[Any], response: httpx.Response, findings: Findings, op: str) -> None:
     request = describe(response.request)
     try:
         case.validate_response(response, checks=[not_a_server_error])
@@ -100,7 +104,7 @@ def check(case: schemathesis.Case, response: httpx.Response, findings: Findings,
 
 
 def fuzz_operation(
-    operation: schemathesis.APIOperation,
+    operation: schemathesis.APIOperation[Any, Any, Any, Any],
     mode: GenerationMode,
     svc: Svc,
     client: httpx.AsyncClient,
@@ -114,7 +118,7 @@ def fuzz_operation(
 
     @FUZZ_SETTINGS
     @given(case=operation.as_strategy(generation_mode=mode))
-    def run(case: schemathesis.Case) -> None:
+    def run(case: schemathesis.Case[Any]) -> None:
         kwargs = to_httpx(case.as_transport_kwargs(base_url=base_url, headers=headers))
         try:
             request = client.build_request(**kwargs)
@@ -122,6 +126,7 @@ def fuzz_operation(
             return  # httpx cannot put this on the wire; a real client could not send it either
         response = asyncio.run_coroutine_threadsafe(client.send(request), loop).result(timeout=60)
         findings.sent += 1
+        findings.statuses[response.status_code] += 1
         check(case, response, findings, op)
 
     try:
@@ -145,7 +150,9 @@ async def test_api_fuzz_no_server_errors_and_problem_json(stack: Stack, service:
     headers = {**auth(stack.token("admin", org=str(ORG))), "Accept": "application/json"}
     loop = asyncio.get_running_loop()
     findings = Findings()
-    operations = [result.ok() for result in schema.get_all_operations()]
+    results = list(schema.get_all_operations())
+    assert not [r.err() for r in results if isinstance(r, Err)], "the OpenAPI document has invalid operations"
+    operations = [r.ok() for r in results if isinstance(r, Ok)]
     assert operations, "the OpenAPI document lists no operations"
     # Unlike the stack's client, this one turns an unhandled exception into the 500 a server sends.
     transport = httpx.ASGITransport(app=svc.app, raise_app_exceptions=False)
@@ -153,5 +160,49 @@ async def test_api_fuzz_no_server_errors_and_problem_json(stack: Stack, service:
         for operation in operations:
             for mode in MODES:
                 await asyncio.to_thread(fuzz_operation, operation, mode, svc, client, headers, loop, findings)
+            write_offset(stack.clock_file, 0.0)  # `PUT /_dev/clock` must not leak into the next operation
+    print(f"{service}: {findings.sent} requests, statuses {sorted(findings.statuses.items())}")
     assert findings.sent >= len(operations), findings.sent
-    assert not findings.failures, f"{len(findings.failures)} distinct failures:\n{findings.report()}"
+    assert any(400 <= s < 500 for s in findings.statuses), "negative cases never reached a 4xx"
+    if findings.failures:
+        pytest.fail(f"{len(findings.failures)} distinct failures:\n{findings.report()}", pytrace=False)
+
+
+async def test_dev_clock_out_of_range_is_refused_and_never_breaks_the_service(stack: Stack) -> None:
+    """Regression cases the fuzzer found or that sit next to them: each must be a 4xx, never a 5xx,
+    and the shared clock must stay usable afterwards (a year-9999 offset broke every later request)."""
+    svc = await stack.start("records", run_workers=False)
+    transport = httpx.ASGITransport(app=svc.app, raise_app_exceptions=False)
+    bodies: list[dict[str, Any]] = [
+        {"advance_seconds": -1.7976931348623157e308},
+        {"advance_seconds": 1e300},
+        {"advance_seconds": "NaN"},
+        {"advance_seconds": "Infinity"},
+        {"now": "9999-12-31T23:59:59.999Z"},
+        {"now": "0001-01-01T00:00:00+14:00"},
+    ]
+    outcomes = []
+    async with httpx.AsyncClient(transport=transport, base_url=svc.client.base_url) as client:
+        for body in bodies:
+            put = await client.put("/_dev/clock", json=body)
+            await asyncio.sleep(0.01)
+            after = await client.get("/_dev/clock")
+            outcomes.append((body, put.status_code, after.status_code))
+            write_offset(stack.clock_file, 0.0)
+    bad = [o for o in outcomes if o[1] >= 500 or o[2] >= 500]
+    assert not bad, f"(body, PUT status, later GET status): {bad}"
+    assert all(400 <= put < 500 for _, put, _ in outcomes), outcomes
+
+
+async def test_nul_character_in_a_string_parameter_is_a_4xx(stack: Stack) -> None:
+    """PostgreSQL text cannot hold U+0000; the fuzzer found it in `GET /v1/practitioners?specialty=`."""
+    svc = await start(stack, "scheduling")
+    transport = httpx.ASGITransport(app=svc.app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url=svc.client.base_url) as client:
+        r = await client.get(
+            "/v1/practitioners",
+            params={"specialty": "a\x00b"},
+            headers=auth(stack.token("admin", org=str(ORG))),
+        )
+    assert 400 <= r.status_code < 500, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")

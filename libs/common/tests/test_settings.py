@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -47,7 +48,7 @@ def test_production_needs_a_jwt_key_source() -> None:
     "clock",
     [{"clock_file": Path("/tmp/clock.json")}, {"clock_start": "2030-01-01T09:00:00+05:00"}],
 )
-def test_production_refuses_the_dev_clock(clock: dict[str, object]) -> None:
+def test_production_refuses_the_dev_clock(clock: dict[str, Any]) -> None:
     with pytest.raises(ValidationError, match="refused in production"):
         ServiceSettings(env="production", jwt_jwks_url="https://idp/jwks", **clock)
 

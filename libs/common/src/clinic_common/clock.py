@@ -88,6 +88,10 @@ class SharedOffsetClock:
         write_offset(self.path, (instant - datetime.now(UTC)).total_seconds())
 
 
+# About 7000 years either way: beyond that the shifted wall clock leaves datetime's range.
+MAX_OFFSET_SECONDS = 2.2e11
+
+
 def _read_offset(path: Path) -> float | None:
     try:
         data = json.loads(path.read_text())
@@ -95,7 +99,9 @@ def _read_offset(path: Path) -> float | None:
         timedelta(seconds=offset)  # representable as a shift of the wall clock
     except (ValueError, TypeError, KeyError, OverflowError, OSError):
         return None
-    return offset if math.isfinite(offset) else None
+    if not math.isfinite(offset) or abs(offset) > MAX_OFFSET_SECONDS:
+        return None
+    return offset
 
 
 def write_offset(path: Path, offset_seconds: float) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
+from pydantic import AwareDatetime, Field
 
 from clinic_common.auth import PUBLIC
 from clinic_common.errors import AppError
@@ -20,9 +21,20 @@ class ClockNotSettable(AppError):
     title = "This service's clock cannot be moved"
 
 
+class ClockOutOfRange(AppError):
+    status = 422
+    code = "clock_out_of_range"
+    title = "The clock cannot be moved there"
+
+
+# A development clock far outside these bounds would break date arithmetic in every service.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
 class ClockSet(RequestModel):
-    now: datetime | None = None
-    advance_seconds: float | None = None
+    now: AwareDatetime | None = None
+    advance_seconds: float | None = Field(default=None, allow_inf_nan=False, ge=-1e10, le=1e10)
 
 
 @router.get("/clock", openapi_extra=PUBLIC)
@@ -35,10 +47,15 @@ async def set_clock(request: Request, body: ClockSet) -> dict[str, Any]:
     clock = request.app.state.clock
     if not hasattr(clock, "set"):
         raise ClockNotSettable("Start the service with CLINIC_CLOCK_FILE to move its clock")
-    if body.now is not None:
-        if body.now.tzinfo is None:
-            raise ClockNotSettable("`now` needs an offset")
-        clock.set(body.now)
-    elif body.advance_seconds is not None:
-        clock.set(clock.now() + timedelta(seconds=body.advance_seconds))
+    if body.now is None and body.advance_seconds is None:
+        return {"now": clock.now()}
+    try:
+        target = (
+            body.now if body.now is not None else clock.now() + timedelta(seconds=body.advance_seconds or 0)
+        )
+    except OverflowError:
+        raise ClockOutOfRange() from None
+    if not EARLIEST <= target <= LATEST:
+        raise ClockOutOfRange(f"Choose an instant between {EARLIEST:%Y} and {LATEST:%Y}")
+    clock.set(target)
     return {"now": clock.now()}

@@ -137,14 +137,17 @@ def error_from_db(exc: DBAPIError) -> AppError:
     if name and name in _CONSTRAINT_ERRORS:
         return _CONSTRAINT_ERRORS[name]()
     if isinstance(exc, IntegrityError):
-        return Conflict("The change conflicts with existing data", constraint=name)
+        log.warning("unmapped constraint violation: %s", name)  # logged, never shown to clients
+        return Conflict("The change conflicts with existing data")
     sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None) or getattr(
         getattr(getattr(exc, "orig", None), "__cause__", None), "sqlstate", None
     )
     if sqlstate in {"40001", "40P01", "55P03"}:
         return Conflict("Concurrent change; retry the request")
     if sqlstate == "23P01":
-        return Conflict("The change overlaps existing data", constraint=name)
+        return Conflict("The change overlaps existing data")
+    if sqlstate and str(sqlstate).startswith("22"):  # data exception: a NUL byte, a value out of range
+        return ValidationFailed("A value in the request cannot be stored", errors=[])
     return InternalError()
 
 
@@ -202,6 +205,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
+            # FastAPI's "error parsing the body" (e.g. not UTF-8): a schema failure like any other.
+            bad_body = ValidationFailed(
+                errors=[{"pointer": "", "detail": "the body is not valid UTF-8 JSON"}]
+            )
+            return problem_response(bad_body, request)
         err = AppError(str(exc.detail) if exc.detail else None)
         body = err.to_problem(request.url.path)
         code = _HTTP_CODES.get(exc.status_code, "http_error")
