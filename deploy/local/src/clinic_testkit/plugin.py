@@ -13,7 +13,7 @@ import shutil
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from types import FrameType
 from typing import Any, Protocol
@@ -156,3 +156,22 @@ def clock_file(tmp_path: Path) -> Path:
     path = tmp_path / "clock.json"
     write_clock_offset(path, 0.0)
     return path
+
+
+@pytest.fixture
+async def stack(
+    database_factory: DatabaseFactory,
+    nats_server: NatsServer,
+    dev_keys: tuple[Path, Path],
+    clock_file: Path,
+    token_factory: TokenFactory,
+) -> AsyncIterator[Any]:
+    """Services of the system started in-process for one test, on fresh databases and streams."""
+    from clinic_testkit.stack import Stack, clean_jetstream  # imports the services lazily
+
+    await clean_jetstream(nats_server.url)
+    running = Stack(database_factory, nats_server.url, dev_keys[1], clock_file, token_factory)
+    try:
+        yield running
+    finally:
+        await running.close()
