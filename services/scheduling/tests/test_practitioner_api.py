@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from clinic_common.clock import FixedClock
 from clinic_common.demo import (
     ALMATY_BRANCH_ABAY_ID,
     ALMATY_BRANCH_DOSTYK_ID,
@@ -21,36 +17,11 @@ from clinic_common.demo import (
     practitioner_id,
 )
 
-from scheduling.config import Settings
-from scheduling.demo import seed
-from scheduling.main import create_app
-
 pytestmark = pytest.mark.integration
 
-NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 CARDIOLOGIST = practitioner_id(ORG_ALMATY_ID, 1, 3)  # Dostyk, and Abay on Saturdays
 
 Token = Callable[..., str]
-
-
-@pytest.fixture
-async def client(
-    database_factory: Callable[[str], str], dev_keys: tuple[Path, Path]
-) -> AsyncIterator[httpx.AsyncClient]:
-    settings = Settings(
-        database_url=database_factory("scheduling"),
-        nats_url="nats://127.0.0.1:1",  # never reached: workers are off
-        run_workers=False,
-        jwt_public_key_file=dev_keys[1],
-        db_pool_size=2,
-    )
-    app: FastAPI = create_app(settings, clock=FixedClock(NOW))
-    async with app.router.lifespan_context(app):
-        async with app.state.db.sessionmaker() as session, session.begin():
-            await seed(session, settings)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://scheduling") as c:
-            yield c
 
 
 def auth(token: str) -> dict[str, str]:
