@@ -1,4 +1,5 @@
-"""Tables every service has: outbox, per-aggregate sequences, inbox, dead letters, idempotency keys.
+"""Tables every service has: outbox and its parked rows, per-aggregate sequences, inbox, dead letters,
+idempotency keys, and deliveries (side effects outside the database, sent after commit).
 
 They are plain Core tables attached to the service's own metadata, so each service's Alembic
 history creates them in its own database and `alembic check` sees them.
@@ -45,6 +46,30 @@ class PlatformTables:
             UniqueConstraint("id"),
             UniqueConstraint("aggregate_type", "aggregate_id", "sequence"),
             Index("ix_outbox_unpublished", "position", postgresql_where=text("published_at IS NULL")),
+            Index(
+                "ix_outbox_published_at", "published_at", postgresql_where=text("published_at IS NOT NULL")
+            ),
+        )
+        # Outbox rows the relay could not publish (e.g. over the server's max_payload): parked here
+        # so the relay carries on; listed and replayed (moved back into the outbox) by an admin.
+        self.outbox_dead_letters = Table(
+            "outbox_dead_letters",
+            metadata,
+            Column("id", UUID(as_uuid=True), primary_key=True),
+            Column("event_id", UUID(as_uuid=True), nullable=False),
+            Column("outbox_position", BigInteger, nullable=False),
+            Column("type", Text, nullable=False),
+            Column("aggregate_type", Text, nullable=False),
+            Column("aggregate_id", Text, nullable=False),
+            Column("sequence", BigInteger, nullable=False),
+            Column("envelope", JSONB, nullable=False),
+            Column("headers", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+            Column("error", Text, nullable=False),
+            Column("status", Text, nullable=False, server_default=text("'parked'")),
+            Column("parked_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+            Column("replayed_at", DateTime(timezone=True)),
+            CheckConstraint("status IN ('parked', 'replayed')", name="status"),
+            Index("ix_outbox_dead_letters_status", "status"),
         )
         self.aggregate_sequences = Table(
             "aggregate_sequences",
@@ -61,6 +86,7 @@ class PlatformTables:
             Column("type", Text, nullable=False),
             Column("source", Text, nullable=False),
             Column("received_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+            Index("ix_inbox_received_at", "received_at"),
         )
         self.dead_letters = Table(
             "dead_letters",
@@ -87,6 +113,8 @@ class PlatformTables:
             Column("fingerprint", Text, nullable=False),
             Column("state", Text, nullable=False),
             Column("lease_until", DateTime(timezone=True), nullable=False),
+            # The claim's owner token: only the current owner of a running key may complete it.
+            Column("owner", UUID(as_uuid=True)),
             Column("response_status", Integer),
             Column("response_body", JSONB),
             Column("response_headers", JSONB),
@@ -95,4 +123,31 @@ class PlatformTables:
             PrimaryKeyConstraint("scope", "key"),
             CheckConstraint("state IN ('running', 'completed')", name="state"),
             Index("ix_idempotency_keys_expires_at", "expires_at"),
+        )
+        # Side effects outside the system (SMS, WhatsApp, fiscal receipts): a row written in the
+        # same transaction as the state change, sent afterwards by a worker with retries and an
+        # idempotency key towards the provider, its outcome stored (architecture.md § Events).
+        self.deliveries = Table(
+            "deliveries",
+            metadata,
+            Column("id", UUID(as_uuid=True), primary_key=True),
+            Column("channel", Text, nullable=False),
+            Column("idempotency_key", Text, nullable=False),
+            Column("recipient", Text),
+            Column("payload", JSONB, nullable=False),
+            Column("ref_type", Text),
+            Column("ref_id", Text),
+            Column("status", Text, nullable=False, server_default=text("'pending'")),
+            Column("attempts", Integer, nullable=False, server_default=text("0")),
+            Column("next_attempt_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+            Column("lease_until", DateTime(timezone=True)),
+            Column("provider", Text),
+            Column("last_error", Text),
+            Column("outcome", JSONB),
+            Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+            Column("sent_at", DateTime(timezone=True)),
+            UniqueConstraint("idempotency_key"),
+            CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
+            Index("ix_deliveries_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
+            Index("ix_deliveries_ref", "ref_type", "ref_id"),
         )

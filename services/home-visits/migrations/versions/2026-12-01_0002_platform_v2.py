@@ -1,0 +1,23 @@
+"""platform tables v2: parked outbox rows, deliveries, idempotency owners, purge indexes
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-12-01 20:00:00
+"""
+
+from collections.abc import Sequence
+
+from clinic_common.db import platform_tables_v2
+
+revision: str = "0002"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    platform_tables_v2.upgrade()
+
+
+def downgrade() -> None:
+    platform_tables_v2.downgrade()
