@@ -127,6 +127,11 @@ def _hs256(claims: dict[str, Any], secret: bytes) -> str:
         "alg_none",
         "other_key",
         "garbage",
+        "exp_string",
+        "exp_bool",
+        "iat_string",
+        "nbf_string",
+        "aud_number",
     ],
 )
 async def test_refused_with_401(
@@ -154,6 +159,12 @@ async def test_refused_with_401(
         "alg_none": lambda: jwt.encode(_claims(), "", algorithm="none"),
         "other_key": lambda: _sign(ensure_dev_keypair(tmp_path / "other")[0], _claims()),
         "garbage": lambda: "not.a.jwt",
+        # Strict claim types (issue 5, point 9): PyJWT alone accepts these via int().
+        "exp_string": lambda: _sign(keys[0], _claims(exp=str(now + 600))),
+        "exp_bool": lambda: _sign(keys[0], _claims(exp=True)),
+        "iat_string": lambda: _sign(keys[0], _claims(iat=str(now))),
+        "nbf_string": lambda: _sign(keys[0], _claims(nbf=str(now - 10))),
+        "aud_number": lambda: _sign(keys[0], _claims(aud=7)),
     }
     with pytest.raises(Unauthenticated) as err:
         await verifier.verify(token_for[case]())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, Protocol
@@ -127,6 +128,7 @@ class TokenVerifier:
             raise Unauthenticated(f"The token lacks the '{exc.claim}' claim", invalid_token=True) from exc
         except jwt.PyJWTError as exc:
             raise Unauthenticated("The token is invalid", invalid_token=True) from exc
+        check_registered_claim_types(claims)
         return principal_from_claims(claims)
 
     async def _signing_key(self, token: str) -> jwt.PyJWK:
@@ -162,6 +164,29 @@ def _load_pem(pem: bytes) -> tuple[PublicKey, tuple[str, ...]]:
     if isinstance(key, Ed25519PublicKey | Ed448PublicKey):
         return key, ("EdDSA",)
     raise ValueError(f"unsupported public key type {type(key).__name__}; use RSA or Ed25519")
+
+
+_NUMERIC_DATES: Final[tuple[str, ...]] = ("exp", "nbf", "iat")
+
+
+def check_registered_claim_types(claims: Mapping[str, Any]) -> None:
+    """RFC 7519 types, strictly: PyJWT runs `int()` on the dates, so `"exp": "9999999999"` would pass.
+
+    A token whose claims are the wrong JSON types was not made by our identity provider; refuse it
+    rather than guess what it means."""
+    for name in _NUMERIC_DATES:
+        if name in claims:
+            value = claims[name]
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+                raise _bad_claim(name, "must be a number (seconds since the epoch)")
+    if not isinstance(claims.get("iss"), str):
+        raise _bad_claim("iss", "must be a string")
+    audience = claims.get("aud")
+    if not (
+        isinstance(audience, str)
+        or (isinstance(audience, list) and audience and all(isinstance(a, str) for a in audience))
+    ):
+        raise _bad_claim("aud", "must be a string or a list of strings")
 
 
 def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
