@@ -103,7 +103,10 @@ def create_service_app(spec: ServiceSpec, *, clock: Clock | None = None) -> Fast
         app.state.event_processor = processor
         app.state.workers = workers
         app.state.idempotency = IdempotencyStore(
-            db.sessionmaker, spec.platform, lease_seconds=settings.idempotency_lease_seconds
+            db.sessionmaker,
+            spec.platform,
+            lease_seconds=settings.idempotency_lease_seconds,
+            heartbeat_seconds=settings.idempotency_heartbeat_seconds,
         )
         if settings.run_workers:
             workers.tasks.append(asyncio.create_task(_provision_own_stream(nats, spec.name, settings)))

@@ -50,6 +50,10 @@ class ServiceSettings(BaseSettings):
     idempotency_lease_seconds: float = Field(
         default=30.0, validation_alias=_common("IDEMPOTENCY_LEASE_SECONDS")
     )
+    # How often a running request renews its key's lease; empty means a third of the lease.
+    idempotency_heartbeat_seconds: float | None = Field(
+        default=None, gt=0, validation_alias=_common("IDEMPOTENCY_HEARTBEAT_SECONDS")
+    )
 
     @model_validator(mode="after")
     def _production_refuses_dev_clock(self) -> ServiceSettings:
