@@ -36,7 +36,8 @@ def _apps() -> dict[str, FastAPI]:
         for name, pkg in SERVICES.items():
             config = importlib.import_module(f"{pkg}.config")
             main = importlib.import_module(f"{pkg}.main")
-            settings = config.Settings(jwt_public_key=public.read_text(), clock_file=None)
+            # The routes `make run` serves (development mode adds `/_dev/clock`), whatever CLINIC_ENV says.
+            settings = config.Settings(env="development", jwt_public_key=public.read_text(), clock_file=None)
             apps[name] = main.create_app(settings)
         return apps
 

@@ -40,6 +40,9 @@ def _sigterm_as_interrupt(signum: int, frame: FrameType | None) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[_started_at] = time.monotonic()
+    # Services default to production; settings a test builds (and processes it starts) are test mode,
+    # as `TEST_SETTINGS` makes them for the stack. Tests of the production default clear it.
+    os.environ["CLINIC_ENV"] = "test"
     # SIGTERM (CI cancelling, `kill`) would skip teardown and leave PostgreSQL running: turn it
     # into the KeyboardInterrupt that pytest already tears fixtures down for.
     main_thread = threading.current_thread() is threading.main_thread()

@@ -141,7 +141,8 @@ def create_service_app(spec: ServiceSpec, *, clock: Clock | None = None) -> Fast
     install_error_handlers(app)
     app.include_router(health_router)
     app.include_router(dead_letter_router)
-    if settings.dev_mode:
+    if settings.dev_mode:  # only when CLINIC_ENV says development or test; production is the default
+        log.info("%s runs in %s mode: PUT /_dev/clock is open", spec.name, settings.env)
         app.include_router(dev_clock_router)
     for router in spec.routers:
         app.include_router(router)

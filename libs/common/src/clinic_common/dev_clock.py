@@ -1,18 +1,29 @@
-"""`GET/PUT /_dev/clock`: moves the shared development clock (development mode only)."""
+"""`GET/PUT /_dev/clock`: moves the shared development clock (development mode only).
+
+`create_service_app` mounts this router only when `settings.dev_mode`; the router checks it again on
+every request, so mounting it by mistake in production still answers 404, as if it were absent.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import AwareDatetime, Field
 
 from clinic_common.auth import PUBLIC
-from clinic_common.errors import AppError
+from clinic_common.errors import AppError, NotFound
 from clinic_common.schemas import RequestModel
 
-router = APIRouter(prefix="/_dev", tags=["development"])
+
+async def _development_only(request: Request) -> None:
+    settings = getattr(request.app.state, "settings", None)
+    if settings is None or not settings.dev_mode:
+        raise NotFound()
+
+
+router = APIRouter(prefix="/_dev", tags=["development"], dependencies=[Depends(_development_only)])
 
 
 class ClockNotSettable(AppError):

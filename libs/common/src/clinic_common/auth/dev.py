@@ -27,6 +27,8 @@ from clinic_common.auth.principal import ALL_ROLES, Role
 
 PRIVATE_KEY_NAME = "private.pem"
 PUBLIC_KEY_NAME = "public.pem"
+DEV_KEY_MARKER = "DEVELOPMENT-KEY"
+"""Written next to the pair, so production recognizes the folder even after it is copied or renamed."""
 DEV_ISSUER = "clinic-dev"
 AUDIENCE = "clinic"
 
@@ -39,6 +41,9 @@ def ensure_dev_keypair(dir: Path) -> tuple[Path, Path]:
     """
     dir.mkdir(parents=True, exist_ok=True)
     private_path, public_path = dir / PRIVATE_KEY_NAME, dir / PUBLIC_KEY_NAME
+    marker = dir / DEV_KEY_MARKER
+    if not marker.exists():
+        marker.write_text("Development signing key of the local stack. Production refuses keys from here.\n")
     if not private_path.exists():
         pem = Ed25519PrivateKey.generate().private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()

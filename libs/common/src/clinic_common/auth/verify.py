@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from clinic_common.auth.errors import Unauthenticated
 from clinic_common.auth.principal import ALL_ROLES, Principal, Role
+from clinic_common.auth.production import check_production_token_settings
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,8 @@ PublicKey = RSAPublicKey | Ed25519PublicKey | Ed448PublicKey
 class VerifierSettings(Protocol):
     """The settings fields the verifier reads (clinic_common.settings.ServiceSettings has them)."""
 
+    @property
+    def env(self) -> str: ...
     @property
     def jwt_issuer(self) -> str: ...
     @property
@@ -89,6 +92,10 @@ class TokenVerifier:
 
     @classmethod
     def from_settings(cls, settings: VerifierSettings) -> TokenVerifier:
+        """The verifier a service serves with; in production, refuses the development issuer and key
+        (raises `InsecureTokenSettings`), so a misconfigured process fails at startup."""
+        if settings.env == "production":
+            check_production_token_settings(settings)
         return cls(
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
