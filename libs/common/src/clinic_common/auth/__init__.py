@@ -12,7 +12,8 @@ from clinic_common.auth.deps import (
     require_roles,
     route_role_table,
 )
-from clinic_common.auth.errors import ForbiddenRole, Unauthenticated
+from clinic_common.auth.errors import BranchForbidden, ForbiddenRole, OrganizationForbidden, Unauthenticated
+from clinic_common.auth.policy import Grant
 from clinic_common.auth.principal import ALL_ROLES, Principal, Role
 from clinic_common.auth.verify import ALGORITHMS, TokenVerifier, VerifierSettings, principal_from_claims
 
@@ -20,7 +21,10 @@ __all__ = [
     "ALGORITHMS",
     "ALL_ROLES",
     "PUBLIC",
+    "BranchForbidden",
     "ForbiddenRole",
+    "Grant",
+    "OrganizationForbidden",
     "Principal",
     "PrincipalDep",
     "PrincipalVerifier",

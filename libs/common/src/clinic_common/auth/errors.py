@@ -1,4 +1,4 @@
-"""The two refusals of the auth layer, rendered by the common problem+json handler."""
+"""The refusals of the auth layer and the access policies, rendered by the common problem+json handler."""
 
 from __future__ import annotations
 
@@ -26,3 +26,20 @@ class ForbiddenRole(AppError):
     status = 403
     code = "forbidden_role"
     title = "Role not allowed"
+
+
+class OrganizationForbidden(AppError):
+    """403: the caller may not take this action for that organization (organizations are public,
+    so saying so reveals nothing)."""
+
+    status = 403
+    code = "organization_forbidden"
+    title = "The caller does not act for this organization"
+
+
+class BranchForbidden(AppError):
+    """403: the token's `branch_ids` do not include the branch the action concerns."""
+
+    status = 403
+    code = "branch_forbidden"
+    title = "The caller does not act for this branch"

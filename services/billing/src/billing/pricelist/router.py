@@ -8,16 +8,17 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from pydantic import AwareDatetime
 
-from clinic_common.auth import PUBLIC, Principal, require_roles
+from clinic_common.auth import PUBLIC, Principal
 from clinic_common.db import SessionDep
 from clinic_common.money import Currency, Money, MoneyModel
 
+from billing import access
 from billing.pricelist import service
 from billing.pricelist.schemas import PriceListCreate, PriceListItemRead, PriceListRead
 
 router = APIRouter(tags=["price lists"])
 
-DirectorDep = Annotated[Principal, require_roles("director", "admin")]
+DirectorDep = Annotated[Principal, access.PUBLISH_PRICE_LIST.dependency()]
 
 
 def to_read(price_list: service.PriceList) -> PriceListRead:

@@ -10,9 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from clinic_common.auth import Principal
 from clinic_common.calendar import local_date
-from clinic_common.errors import AppError, register_constraint_error
+from clinic_common.errors import register_constraint_error
 from clinic_common.events.outbox import Outbox
 
+from billing import access
 from billing.catalog.domain import ServiceDraft, check_duration
 from billing.catalog.service import upsert_services
 from billing.organization.repository import OrganizationRepository
@@ -31,12 +32,6 @@ from billing.pricelist.schemas import PriceListCreate, PriceListItemCreate
 
 # Two versions of one organization taking effect on the same date: the database settles it (BIL-1).
 register_constraint_error(PriceListVersion.UNIQUE_EFFECTIVE_FROM, PriceListVersionExists)
-
-
-class OrganizationForbidden(AppError):
-    status = 403
-    code = "organization_forbidden"
-    title = "The caller does not act for this organization"
 
 
 PriceList = tuple[PriceListVersion, Sequence[PriceListItem]]
@@ -72,8 +67,7 @@ async def create_price_list(
 ) -> PriceList:
     """BIL-1: a new version approved by the director's order; BIL-5: in the organization's currency.
     Upserts the catalogue services it lists and announces each new or changed one."""
-    if not principal.can_access_org(body.organization_id):
-        raise OrganizationForbidden()
+    access.check_can_publish_price_list(principal, body.organization_id)
     org = await OrganizationRepository(session).known(body.organization_id)
     check_effective_from(body.effective_from, local_date(now, org.time_zone))
     check_unique_codes(i.service_code for i in body.items)

@@ -7,10 +7,11 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
-from clinic_common.auth import Principal, require_roles
+from clinic_common.auth import Principal
 from clinic_common.db import SessionDep
 from clinic_common.schemas import Page
 
+from home_visits import access
 from home_visits.zone import service
 from home_visits.zone.domain import GeoPoint, ZoneDecision
 from home_visits.zone.models import Zone
@@ -18,10 +19,7 @@ from home_visits.zone.schemas import BandRead, ZoneCheckCreate, ZoneCheckRead, Z
 
 router = APIRouter(tags=["zones"])
 
-ZoneReaderDep = Annotated[
-    Principal,
-    require_roles("dispatcher", "registrar", "call_center", "director", "admin", "home_doctor"),
-]
+ZoneReaderDep = Annotated[Principal, access.READ_ZONES.dependency()]
 
 
 def to_read(z: Zone) -> ZoneRead:

@@ -10,11 +10,12 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clinic_common.auth import Principal
-from clinic_common.errors import AppError, UnknownEntity
+from clinic_common.errors import UnknownEntity
 from clinic_common.events.catalog import type_of
 from clinic_common.events.outbox import Outbox
 from clinic_common.events.payloads.home_visits import ZoneUpserted
 
+from home_visits import access
 from home_visits.zone.domain import (
     DistanceBand,
     GeoPoint,
@@ -27,12 +28,6 @@ from home_visits.zone.domain import (
 )
 from home_visits.zone.models import DistanceBandRow, Zone, ZonePolicy
 from home_visits.zone.repository import ZoneRepository
-
-
-class OrganizationForbidden(AppError):
-    status = 403
-    code = "organization_forbidden"
-    title = "The caller does not act for this organization"
 
 
 def to_shape(zone: Zone) -> ZoneShape:
@@ -136,8 +131,7 @@ async def set_outlying_branch(
 
 
 async def _known_organization(repo: ZoneRepository, principal: Principal, organization_id: UUID) -> None:
-    if not principal.can_access_org(organization_id):
-        raise OrganizationForbidden()
+    access.check_can_read_zones(principal, organization_id)
     if await repo.organization(organization_id) is None:
         raise UnknownEntity("organization", organization_id)
 

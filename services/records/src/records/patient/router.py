@@ -8,32 +8,19 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from clinic_common.auth import Principal, require_roles
+from clinic_common.auth import Principal
 from clinic_common.db import SessionDep
 from clinic_common.idempotency import IdempotencyDep
 
+from records import access
 from records.patient import service
 from records.patient.models import Patient
 from records.patient.schemas import Address, IdentityDocument, PatientCreate, PatientRead
 
 router = APIRouter(prefix="/v1/patients", tags=["patients"])
 
-RegistrarDep = Annotated[Principal, require_roles("registrar", "call_center", "admin")]
-ReaderDep = Annotated[
-    Principal,
-    require_roles(
-        "patient",
-        "registrar",
-        "call_center",
-        "cashier",
-        "doctor",
-        "nurse",
-        "home_doctor",
-        "dispatcher",
-        "director",
-        "admin",
-    ),
-]
+RegistrarDep = Annotated[Principal, access.REGISTER_PATIENT.dependency()]
+ReaderDep = Annotated[Principal, access.READ_PATIENT.dependency()]
 
 
 def to_read(p: Patient) -> PatientRead:

@@ -10,11 +10,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clinic_common.auth import Principal
-from clinic_common.errors import AppError, UnknownEntity
+from clinic_common.errors import UnknownEntity
 from clinic_common.events.catalog import type_of
 from clinic_common.events.outbox import Outbox
 from clinic_common.events.payloads.records import PatientRegistered
 
+from records import access
+from records.access import PatientNotFound
 from records.patient.domain import (
     DuplicatePatient,
     Registration,
@@ -26,18 +28,11 @@ from records.patient.repository import PatientRepository
 from records.patient.schemas import PatientCreate
 
 
-class OrganizationForbidden(AppError):
-    status = 403
-    code = "organization_forbidden"
-    title = "The caller does not act for this organization"
-
-
 async def register_patient(
     session: AsyncSession, outbox: Outbox, principal: Principal, body: PatientCreate, now: datetime
 ) -> Patient:
     """REC-1/REC-2: register with identity data and consent; announce `patient.registered`."""
-    if not principal.can_access_org(body.organization_id):
-        raise OrganizationForbidden()
+    access.check_can_register_in(principal, body.organization_id)
     repo = PatientRepository(session)
     org = await repo.organization(body.organization_id)
     if org is None:
@@ -117,14 +112,5 @@ async def get_patient(session: AsyncSession, principal: Principal, patient_id: u
     patient = await PatientRepository(session).get(patient_id)
     if patient is None:
         raise PatientNotFound()
-    if "patient" in principal.roles and principal.patient_id != patient.id and len(principal.roles) == 1:
-        raise PatientNotFound()
-    if not principal.can_access_org(patient.organization_id):
-        raise PatientNotFound()
+    access.check_can_read_patient(principal, patient)
     return patient
-
-
-class PatientNotFound(AppError):
-    status = 404
-    code = "patient_not_found"
-    title = "No such patient"

@@ -10,11 +10,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from clinic_common.auth import Principal, require_roles
+from clinic_common.auth import Principal
 from clinic_common.db import SessionDep
 from clinic_common.errors import register_constraint_error
 from clinic_common.idempotency import IdempotencyDep
 
+from scheduling import access
 from scheduling.appointment import service
 from scheduling.appointment.domain import PatientBusy, SlotTaken
 from scheduling.appointment.models import Appointment
@@ -25,11 +26,8 @@ register_constraint_error("ex_appointments_patient_overlap", PatientBusy)
 
 router = APIRouter(prefix="/v1/appointments", tags=["appointments"])
 
-BookerDep = Annotated[Principal, require_roles("patient", "registrar", "call_center", "admin")]
-ReaderDep = Annotated[
-    Principal,
-    require_roles("patient", "registrar", "call_center", "cashier", "doctor", "nurse", "director", "admin"),
-]
+BookerDep = Annotated[Principal, access.BOOK.dependency()]
+ReaderDep = Annotated[Principal, access.READ_APPOINTMENT.dependency()]
 
 
 def to_read(a: Appointment, time_zone: str) -> AppointmentRead:

@@ -16,6 +16,7 @@ from clinic_common.events.catalog import type_of
 from clinic_common.events.outbox import Outbox
 from clinic_common.events.payloads.scheduling import AppointmentBooked
 
+from scheduling import access
 from scheduling.appointment.domain import (
     AppointmentNotFound,
     PractitionerUnavailable,
@@ -36,16 +37,11 @@ async def book(
 ) -> Appointment:
     """SCH-3/SCH-4/SCH-5: book a visit in a practitioner's shift; the database settles races."""
     patient = await PatientRepository(session).known(body.patient_id)
+    access.check_can_book_for(principal, patient)
     practitioner = await PractitionerRepository(session).get(body.practitioner_id)
-    if (
-        practitioner is None
-        or not practitioner.active
-        or not principal.can_access_org(practitioner.organization_id)
-    ):
+    if practitioner is None or not practitioner.active:
         raise PractitionerUnavailable()
-    if patient.organization_id != practitioner.organization_id:
-        raise PractitionerUnavailable()
-    if principal.roles == frozenset({"patient"}) and principal.patient_id != patient.id:
+    if patient.organization_id != practitioner.organization_id:  # so also the caller's organization
         raise PractitionerUnavailable()
     service = await ServiceRepository(session).known(practitioner.organization_id, body.service_code)
     repo = AppointmentRepository(session)
@@ -68,6 +64,7 @@ async def book(
         {b.id: to_opening_hours(WeeklyInterval.model_validate(i) for i in b.opening_hours) for b in branches},
         public_holiday=is_public_holiday(Country(org.country), start.date()),
     )
+    access.check_can_book_at(principal, org.id, branch_id)
     payer = body.payer
     appointment = Appointment(
         id=uuid.uuid4(),
@@ -116,8 +113,7 @@ async def book(
 
 async def get(session: AsyncSession, principal: Principal, appointment_id: uuid.UUID) -> Appointment:
     appointment = await AppointmentRepository(session).get(appointment_id)
-    if appointment is None or not principal.can_access_org(appointment.organization_id):
+    if appointment is None:
         raise AppointmentNotFound()
-    if principal.roles == frozenset({"patient"}) and principal.patient_id != appointment.patient_id:
-        raise AppointmentNotFound()
+    access.check_can_read_appointment(principal, appointment)
     return appointment

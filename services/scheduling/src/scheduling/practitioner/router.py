@@ -8,30 +8,18 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
 
-from clinic_common.auth import PUBLIC, Principal, require_roles
+from clinic_common.auth import PUBLIC, Principal
 from clinic_common.db import SessionDep
 from clinic_common.schemas import Page
 
+from scheduling import access
 from scheduling.practitioner import service
 from scheduling.practitioner.models import Practitioner, Shift
 from scheduling.practitioner.schemas import CertificateRead, PractitionerRead, ShiftRead
 
 router = APIRouter(prefix="/v1/practitioners", tags=["practitioners"])
 
-StaffDep = Annotated[
-    Principal,
-    require_roles(
-        "registrar",
-        "call_center",
-        "cashier",
-        "doctor",
-        "nurse",
-        "home_doctor",
-        "dispatcher",
-        "director",
-        "admin",
-    ),
-]
+StaffDep = Annotated[Principal, access.READ_SHIFTS.dependency()]
 
 
 async def _practitioner(practitioner_id: UUID, session: SessionDep) -> Practitioner:

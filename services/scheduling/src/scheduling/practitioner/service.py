@@ -14,6 +14,7 @@ from clinic_common.events.catalog import type_of
 from clinic_common.events.outbox import Outbox
 from clinic_common.events.payloads.scheduling import PractitionerUpserted, ShiftUpserted
 
+from scheduling import access
 from scheduling.organization import service as organizations
 from scheduling.organization.domain import NoPolicyInForce, OrganizationNotFound, check_weekly_hours
 from scheduling.organization.repository import OrganizationRepository
@@ -85,13 +86,12 @@ async def list_shifts(
     """The practitioner's weekly shifts with each branch's zone. Staff see only their own
     organization (404 otherwise) and, with `branch_ids` in the token, only those branches."""
     practitioner = await get_practitioner(session, practitioner_id)
-    if not principal.can_access_org(practitioner.organization_id):
-        raise PractitionerNotFound()
+    access.check_can_read_shifts(principal, practitioner)
     rows = await PractitionerRepository(session).shifts_with_zone(practitioner_id)
     return [
         (shift, zone)
         for shift, zone in rows
-        if principal.can_access_branch(shift.branch_id, org_id=practitioner.organization_id)
+        if access.can_see_shift(principal, practitioner, shift)
         and (valid_on is None or as_weekly(shift).valid_on(valid_on))
     ]
 

@@ -1,0 +1,107 @@
+"""Who may see and change what in scheduling: the service's one access policy.
+
+Routes declare `GRANT.dependency()` (the role check, 403 `forbidden_role`); use cases call the
+checks below with the loaded object. What a token with several roles may do is decided in
+`clinic_common.auth.policy` (a staff role's grant, else the patient's own-data grant). Objects the
+caller may not see answer as if they did not exist (api.md: 404, or the body's unknown-reference
+422); actions refused on visible objects answer 403.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from clinic_common.auth import BranchForbidden, Grant, Principal, Role
+from clinic_common.auth.policy import in_branch
+from clinic_common.errors import UnknownEntity
+
+from scheduling.appointment.domain import AppointmentNotFound
+from scheduling.appointment.models import Appointment
+from scheduling.patient.models import PatientProjection
+from scheduling.practitioner.domain import PractitionerNotFound
+from scheduling.practitioner.models import Practitioner, Shift
+
+BOOK = Grant.of(Role.REGISTRAR, Role.CALL_CENTER, Role.ADMIN, patient=True)
+"""SCH-3: booked at the registry, by the call centre, or by the patient (website, app, cabinet)."""
+
+READ_APPOINTMENT = Grant.of(
+    Role.REGISTRAR,
+    Role.CALL_CENTER,
+    Role.CASHIER,
+    Role.DOCTOR,
+    Role.NURSE,
+    Role.DIRECTOR,
+    Role.ADMIN,
+    patient=True,
+)
+"""The registry and call centre that book it, the cashier who takes its payment (BIL-4), the clinical
+staff who serve it, the director; the patient their own."""
+
+READ_SHIFTS = Grant.of(
+    Role.REGISTRAR,
+    Role.CALL_CENTER,
+    Role.CASHIER,
+    Role.DOCTOR,
+    Role.NURSE,
+    Role.HOME_DOCTOR,
+    Role.DISPATCHER,
+    Role.DIRECTOR,
+    Role.ADMIN,
+)
+"""Working staff of the organization (SCH-1); patients see free slots instead."""
+
+
+def check_can_book_for(principal: Principal, patient: PatientProjection) -> None:
+    """A patient books only for themselves, staff for their organization's patients. Another
+    person answers like an unknown one (422 `patient_unknown`), so the id reveals nothing."""
+    if not BOOK.allows(principal, org_id=patient.organization_id, patient_id=patient.id):
+        raise UnknownEntity("patient", patient.id)
+
+
+def check_can_book_at(principal: Principal, organization_id: UUID, branch_id: UUID) -> None:
+    """Staff limited by `branch_ids` book only at those branches (403 `branch_forbidden`); the
+    branch is the one whose shift the visit falls in. A patient books at any branch."""
+    if BOOK.as_staff(principal) and not in_branch(principal, organization_id, branch_id):
+        raise BranchForbidden(f"This token does not act for branch {branch_id}")
+
+
+def check_can_read_appointment(principal: Principal, appointment: Appointment) -> None:
+    """404 `appointment_not_found` for another organization, branch or patient."""
+    if not READ_APPOINTMENT.allows(
+        principal,
+        org_id=appointment.organization_id,
+        branch_id=appointment.branch_id,
+        patient_id=appointment.patient_id,
+    ):
+        raise AppointmentNotFound()
+
+
+@dataclass(frozen=True, slots=True)
+class AppointmentFilter:
+    """What a list of appointments may contain for the caller; None means "no limit on this"."""
+
+    organization_id: UUID | None
+    branch_ids: frozenset[UUID] | None
+    patient_id: UUID | None
+
+
+def visible_appointments(principal: Principal) -> AppointmentFilter:
+    """The rows `GET /v1/appointments` may return (the same rule as `check_can_read_appointment`):
+    staff their organization's (their branches' with `branch_ids`), a patient their own."""
+    if READ_APPOINTMENT.as_staff(principal):
+        return AppointmentFilter(principal.org_id, principal.branch_ids, None)
+    if principal.patient_id is None or principal.org_id is None:
+        return AppointmentFilter(principal.org_id, frozenset(), None)  # nothing
+    return AppointmentFilter(principal.org_id, None, principal.patient_id)
+
+
+def check_can_read_shifts(principal: Principal, practitioner: Practitioner) -> None:
+    """Another organization's practitioner answers 404 `practitioner_not_found` here."""
+    if not READ_SHIFTS.allows(principal, org_id=practitioner.organization_id):
+        raise PractitionerNotFound()
+
+
+def can_see_shift(principal: Principal, practitioner: Practitioner, shift: Shift) -> bool:
+    """Staff limited by `branch_ids` see the shifts at those branches only."""
+    return READ_SHIFTS.allows(principal, org_id=practitioner.organization_id, branch_id=shift.branch_id)
