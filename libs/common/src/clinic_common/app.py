@@ -17,6 +17,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from clinic_common.auth import TokenVerifier
 from clinic_common.clock import Clock, clock_from_settings
 from clinic_common.db import Database, PlatformTables
+from clinic_common.deliveries import Deliveries, DeliveryProvider, OutcomeHandler
+from clinic_common.deliveries.admin import router as delivery_admin_router
+from clinic_common.deliveries.wiring import delivery_worker
 from clinic_common.dev_clock import router as dev_clock_router
 from clinic_common.errors import install_error_handlers
 from clinic_common.events.consumer import EventConsumer, EventProcessor, Handler
@@ -48,6 +51,11 @@ class ServiceSpec:
     routers: Sequence[APIRouter]
     handlers: Mapping[str, Handler] = field(default_factory=dict)
     description: str = ""
+    # Side effects outside the database: the provider of each channel ("sms", "fiscal_receipt";
+    # others are recorded without sending) and, per delivery `ref_type`, the handler that stores
+    # its outcome in the same transaction (a notification's status, a fiscal document's number).
+    delivery_providers: Mapping[str, DeliveryProvider] = field(default_factory=dict)
+    delivery_outcomes: Mapping[str, OutcomeHandler] = field(default_factory=dict)
 
 
 @dataclass
@@ -108,7 +116,19 @@ def create_service_app(spec: ServiceSpec, *, clock: Clock | None = None) -> Fast
             lease_seconds=settings.idempotency_lease_seconds,
             heartbeat_seconds=settings.idempotency_heartbeat_seconds,
         )
+        deliveries = delivery_worker(
+            settings,
+            sessionmaker=db.sessionmaker,
+            platform=spec.platform,
+            clock=app.state.clock,
+            metrics=metrics,
+            providers=spec.delivery_providers,
+            on_outcome=spec.delivery_outcomes,
+        )
+        app.state.deliveries = Deliveries(spec.platform)
+        app.state.delivery_worker = deliveries
         if settings.run_workers:
+            workers.tasks.append(asyncio.create_task(deliveries.run(), name=f"{spec.name}-deliveries"))
             workers.tasks.append(asyncio.create_task(_provision_own_stream(nats, spec.name, settings)))
             workers.tasks.append(asyncio.create_task(relay.run(), name=f"{spec.name}-relay"))
             for consumer in consumers:
@@ -123,6 +143,7 @@ def create_service_app(spec: ServiceSpec, *, clock: Clock | None = None) -> Fast
             for task in workers.tasks:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
+            await deliveries.providers.aclose()
             await nats.close()
             await db.dispose()
 
@@ -141,6 +162,7 @@ def create_service_app(spec: ServiceSpec, *, clock: Clock | None = None) -> Fast
     install_error_handlers(app)
     app.include_router(health_router)
     app.include_router(dead_letter_router)
+    app.include_router(delivery_admin_router)
     if settings.dev_mode:  # only when CLINIC_ENV says development or test; production is the default
         log.info("%s runs in %s mode: PUT /_dev/clock is open", spec.name, settings.env)
         app.include_router(dev_clock_router)

@@ -56,6 +56,24 @@ class ServiceSettings(BaseSettings):
     idempotency_heartbeat_seconds: float | None = Field(
         default=None, gt=0, validation_alias=_common("IDEMPOTENCY_HEARTBEAT_SECONDS")
     )
+    # The delivery worker (clinic_common.deliveries): SMS, WhatsApp, fiscal receipts.
+    delivery_poll_seconds: float = Field(default=1.0, gt=0, validation_alias=_common("DELIVERY_POLL_SECONDS"))
+    delivery_lease_seconds: float = Field(
+        default=60.0, gt=0, validation_alias=_common("DELIVERY_LEASE_SECONDS")
+    )
+    delivery_provider_timeout_seconds: float = Field(
+        default=15.0, gt=0, validation_alias=_common("DELIVERY_PROVIDER_TIMEOUT_SECONDS")
+    )
+    delivery_max_attempts: int = Field(default=8, ge=1, validation_alias=_common("DELIVERY_MAX_ATTEMPTS"))
+    delivery_backoff_seconds: list[float] = Field(
+        default_factory=lambda: [5.0, 30.0, 120.0, 600.0, 1800.0, 3600.0],
+        validation_alias=_common("DELIVERY_BACKOFF_SECONDS"),
+    )
+    delivery_batch_size: int = Field(default=20, ge=1, validation_alias=_common("DELIVERY_BATCH_SIZE"))
+    # Channel -> JSON gateway URL ({"sms": "https://..."}); channels without one are recorded only.
+    delivery_http_urls: dict[str, str] = Field(
+        default_factory=dict, validation_alias=_common("DELIVERY_HTTP_URLS")
+    )
 
     @model_validator(mode="after")
     def _production_refuses_dev_clock(self) -> ServiceSettings:
@@ -64,6 +82,15 @@ class ServiceSettings(BaseSettings):
             raise ValueError("CLINIC_CLOCK_FILE / CLINIC_CLOCK_START are refused in production")
         # The token settings (a key source, no dev issuer or key) are checked when a process builds
         # its verifier (clinic_common.auth.production), so `cli migrate` runs without JWT keys.
+        return self
+
+    @model_validator(mode="after")
+    def _delivery_lease_outlasts_provider_call(self) -> ServiceSettings:
+        # A lease shorter than the call would let a second worker send the same row meanwhile.
+        if self.delivery_lease_seconds <= self.delivery_provider_timeout_seconds:
+            raise ValueError(
+                "CLINIC_DELIVERY_LEASE_SECONDS must exceed CLINIC_DELIVERY_PROVIDER_TIMEOUT_SECONDS"
+            )
         return self
 
     @property

@@ -79,8 +79,21 @@ class Metrics:
             ("service", "type"),
             registry=registry,
         )
+        self.deliveries = Counter(
+            "deliveries_total",
+            "Delivery attempts by channel and result (sent, failed, retried).",
+            ("service", "channel", "outcome"),
+            registry=registry,
+        )
+        self.deliveries_pending = Gauge(
+            "deliveries_pending",
+            "Delivery rows (SMS, WhatsApp, fiscal receipts) not yet sent or failed.",
+            ("service",),
+            registry=registry,
+        )
         # Expose the backlog at 0 from the start, so "absent" means "not scraped", not "empty".
         self.outbox_backlog.labels(service).set(0)
+        self.deliveries_pending.labels(service).set(0)
 
     # Convenience for the events code: the service label is always this service.
 
@@ -100,6 +113,12 @@ class Metrics:
 
     def set_outbox_backlog(self, rows: int) -> None:
         self.outbox_backlog.labels(self.service).set(rows)
+
+    def delivery_result(self, channel: str, outcome: str) -> None:
+        self.deliveries.labels(self.service, channel, outcome).inc()
+
+    def set_deliveries_pending(self, rows: int) -> None:
+        self.deliveries_pending.labels(self.service).set(rows)
 
 
 def metrics_endpoint(metrics: Metrics) -> Callable[[Request], Awaitable[Response]]:
