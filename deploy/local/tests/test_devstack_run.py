@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -10,9 +11,11 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import nats
 import pytest
 
 from clinic_devstack.config import prepare_clock_file, read_clock_offset
@@ -88,6 +91,29 @@ class Runner:
                 pytest.fail(f"no {text!r} after {timeout} s:\n{self.output}")
             time.sleep(0.1)
 
+    def count(self, text: str) -> int:
+        return sum(text in line for line in list(self.lines))
+
+    def wait_count(self, text: str, count: int, timeout: float = 90) -> None:
+        """Wait until `text` appeared `count` times (a second restart prints the same line again)."""
+        deadline = time.monotonic() + timeout
+        while self.count(text) < count:
+            if self.proc.poll() is not None:
+                pytest.fail(f"runner exited {self.proc.returncode} before {text!r} x{count}:\n{self.output}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"{text!r} not seen {count} times after {timeout} s:\n{self.output}")
+            time.sleep(0.1)
+
+    @property
+    def pg_data_dir(self) -> Path:
+        """The cluster's PGDATA: `.data/pg`, or where its pointer says it moved (as root)."""
+        pointer = self.data / "pg" / "clinic_data_dir"
+        return Path(pointer.read_text().strip()) if pointer.exists() else self.data / "pg"
+
+    def child_pid(self, label: str) -> int:
+        state = json.loads((self.data / "run" / "stack.json").read_text())
+        return int(state["children"][label]["pid"])
+
     def finish(self, timeout: float = 60) -> int:
         code = self.proc.wait(timeout)
         self._reader.join(5)
@@ -95,6 +121,7 @@ class Runner:
 
     def assert_nothing_left(self) -> None:
         assert processes_mentioning(str(self.data)) == []
+        assert processes_mentioning(str(self.pg_data_dir)) == []
         assert processes_mentioning("fakesvc_") == []
         assert all(port_is_free(p) for p in self.ports)
         assert not (self.data / "run" / "stack.json").exists()
@@ -174,12 +201,81 @@ def test_run_starts_everything_and_ctrl_c_stops_everything(fakes: Path, test_dat
     runner.assert_nothing_left()
 
 
-def test_a_dying_service_stops_the_stack(fakes: Path, test_data_dir: Path) -> None:
-    runner = Runner(fakes, test_data_dir / "stack-die", {"FAKE_DIE_AFTER_fakesvc_b": "5"})
-    runner.wait_for("Press Ctrl-C to stop.")
-    code = runner.finish(timeout=90)
-    assert code == 1
-    assert "fake-b exited unexpectedly with code 3" in runner.output
+def _readyz(port: int) -> dict[str, str] | None:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as response:
+            seen: dict[str, str] = json.load(response)
+            return seen
+    except OSError:
+        return None
+
+
+def _poll(what: str, check: Callable[[], bool], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what}: not within {timeout} s")
+        time.sleep(0.1)
+
+
+async def _stream_messages(url: str, publish: bool) -> int:
+    nc = await nats.connect(url)
+    try:
+        js = nc.jetstream()
+        if publish:
+            await js.add_stream(name="RUNNER", subjects=["runner.>"])
+            await js.publish("runner.kept", b"1")
+        return (await js.stream_info("RUNNER")).state.messages
+    finally:
+        await nc.close()
+
+
+def test_dead_processes_are_restarted_with_their_state_and_ctrl_c_stops_all(
+    fakes: Path, test_data_dir: Path
+) -> None:
+    runner = Runner(fakes, test_data_dir / "stack-restart")
+    try:
+        runner.wait_for("Press Ctrl-C to stop.")
+        port = runner.ports[1]
+        before = _readyz(port)
+        assert before is not None
+        pg_data = runner.pg_data_dir
+        psql = [str(pg_bin_dir() / "psql"), "-X", "-At", "-d", before["db"], "-c"]
+
+        # A service: SIGKILL, restarted on the same port with the same env, ready again.
+        old_pid = runner.child_pid("fake-b")
+        os.kill(old_pid, signal.SIGKILL)
+        runner.wait_for("fake-b was killed by SIGKILL after")
+        runner.wait_for("fake-b is ready again")
+        assert runner.child_pid("fake-b") != old_pid
+        assert _readyz(port) == before
+
+        # NATS: SIGKILL, restarted on the same port and store, the stream's message kept.
+        assert asyncio.run(_stream_messages(before["nats"], publish=True)) == 1
+        nats_pid = int((runner.data / "nats" / "nats-server.pid").read_text())
+        os.kill(nats_pid, signal.SIGKILL)
+        runner.wait_for("NATS was killed by SIGKILL after")
+        runner.wait_for("NATS restarted")
+        assert asyncio.run(_stream_messages(before["nats"], publish=False)) == 1
+
+        # PostgreSQL: SIGKILL of the postmaster, then an immediate shutdown (what
+        # `pg_ctl -m immediate` sends); each time restarted with its data on the same port.
+        for signum, times in ((signal.SIGKILL, 1), (signal.SIGQUIT, 2)):
+            pid = int((pg_data / "postmaster.pid").read_text().splitlines()[0])
+            os.kill(pid, signum)
+            runner.wait_count("PostgreSQL restarted", times)
+            row = subprocess.run(
+                [*psql, "SELECT id FROM things"], capture_output=True, text=True, check=False
+            )
+            assert row.stdout.strip() == "1", row.stderr
+        assert runner.count("PostgreSQL stopped (log: ") >= 2, runner.output
+        _poll("all services answer", lambda: all(_readyz(p) is not None for p in runner.ports))
+    finally:
+        runner.proc.send_signal(signal.SIGINT)
+        code = runner.finish()
+    assert code == 0, runner.output
+    assert "received SIGINT: stopping the stack" in runner.output
+    assert "stack stopped." in runner.output
     runner.assert_nothing_left()
 
 
@@ -197,7 +293,7 @@ def test_stop_cleans_up_after_a_killed_runner(fakes: Path, test_data_dir: Path) 
     runner.wait_for("Press Ctrl-C to stop.")
     runner.proc.kill()  # the runner dies; PostgreSQL, NATS and the services survive it
     runner.finish()
-    assert processes_mentioning(str(runner.data / "pg"))
+    assert processes_mentioning(str(runner.pg_data_dir))
     env = {**os.environ, "CLINIC_DATA_DIR": str(runner.data)}
     out = subprocess.run(
         [sys.executable, "-m", "clinic_devstack.cli", "stop"],

@@ -102,6 +102,11 @@ class EmbeddedNats:
     def is_running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
+    @property
+    def returncode(self) -> int | None:
+        """Exit status of the last server started (None while it runs or if never started)."""
+        return self._proc.poll() if self._proc is not None else None
+
     def start(self, timeout: float = 30.0) -> None:
         """Start the server and wait until JetStream is enabled and the client port accepts."""
         if self.is_running():

@@ -444,8 +444,12 @@ class EmbeddedPostgres(_PgAdmin):
         """Stop a server left running by a crashed run, or drop its stale postmaster.pid."""
         if postmaster_pid(self.data_dir) is not None:
             self.stop()
-        else:
-            (self.data_dir / "postmaster.pid").unlink(missing_ok=True)
+            return
+        (self.data_dir / "postmaster.pid").unlink(missing_ok=True)
+        # A killed postmaster stays a zombie until reaped, and PostgreSQL takes the pid in the
+        # socket's lock file for a live server: the socket dir is this cluster's, so clear it.
+        for leftover in self._socket_dir.glob(".s.PGSQL.*"):
+            leftover.unlink(missing_ok=True)
 
     def _kill(self, pid: int) -> None:
         with contextlib.suppress(ProcessLookupError):

@@ -1,12 +1,15 @@
 """`make run`: PostgreSQL, NATS, migrations, demo data and the four services, stopped cleanly on Ctrl-C.
 
-Every process the runner starts is recorded in `.data/run/stack.json`, so `clinic-devstack stop`
-can clean up after a runner that was killed (PostgreSQL and NATS detach and would survive it).
+Once up, a process that dies (a service, NATS, PostgreSQL) is restarted with back-off and the
+runner says so (see `supervise`); only Ctrl-C or SIGTERM stops the stack. Every process the
+runner starts is recorded in `.data/run/stack.json`, so `clinic-devstack stop` can clean up
+after a runner that was killed (PostgreSQL and NATS detach and would survive it).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
 import json
 import os
@@ -15,7 +18,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
@@ -27,6 +30,7 @@ from clinic_devstack.nats import EmbeddedNats
 from clinic_devstack.ports import port_is_free
 from clinic_devstack.postgres import EmbeddedPostgres, ExternalPostgres, PgError, PgServer
 from clinic_devstack.procs import Child, Output, process_cmdline, stop_children, terminate_pid, terminate_pids
+from clinic_devstack.supervise import Backoff, NatsUnit, PostgresUnit, ServiceUnit, Supervisor, Unit
 from clinic_devstack.tokens import DEV_ISSUER, demo_org_id, ensure_keypair, issue_token
 
 STATE_FILE = Path("run") / "stack.json"
@@ -110,12 +114,10 @@ def stop_leftovers(data: Path, say: Output) -> list[str]:
         if argv and Path(argv[0]).name == "nats-server" and str(nats_dir.absolute()) in argv:
             terminate_pid(pid, group=False, grace=10)
             stopped.append(f"nats-server {pid}")
-    pg_dir = Path(state.get("pg_data_dir") or data / "pg")
-    if (pg_dir / "postmaster.pid").exists():
-        pg = EmbeddedPostgres(pg_dir)
-        if pg.is_running():
-            pg.stop()
-            stopped.append(f"postgres {pg_dir}")
+    pg = EmbeddedPostgres(Path(state.get("pg_home") or data / "pg"))
+    if pg.is_running():
+        pg.stop()
+        stopped.append(f"postgres {pg.data_dir}")
     (data / STATE_FILE).unlink(missing_ok=True)
     return stopped
 
@@ -150,6 +152,7 @@ class Stack:
         stream: TextIO | None = None,
         ready_timeout: float = 90.0,
         python: str = sys.executable,
+        backoff: Callable[[], Backoff] = Backoff,
     ) -> None:
         self.root = root
         self.data = data
@@ -158,6 +161,7 @@ class Stack:
         self.out = Output(stream or sys.stdout)
         self.ready_timeout = ready_timeout
         self.python = python
+        self.backoff = backoff
         self.state = StackState(data)
         self.pg: PgServer | None = None
         self.embedded_pg: EmbeddedPostgres | None = None
@@ -171,6 +175,7 @@ class Stack:
         self._stopping = False
         self._deferring = False
         self._pending_signal: int | None = None
+        self._awaiting_ready: dict[str, ServiceSpec] = {}
 
     # -- entry point -----------------------------------------------------------------------
 
@@ -269,9 +274,10 @@ class Stack:
             return
         pg = EmbeddedPostgres(self.data / "pg")
         self.embedded_pg = self.pg = pg
+        self.state.content["pg_home"] = str(pg.home)
         self.state.content["pg_data_dir"] = str(pg.data_dir)
         self.state.save()
-        self.out.line(f"starting PostgreSQL in {pg.data_dir} on port {pg.port} ...")
+        self.out.line(f"starting PostgreSQL on port {pg.port}, {pg.describe()} ...")
         try:
             pg.start()
         except Exception as exc:
@@ -358,18 +364,24 @@ class Stack:
             detail = ", ".join(f"{s.name} {p} (set {s.env_prefix}PORT)" for s, p in busy)
             raise StackError(f"ports already in use: {detail}")
         for index, spec in enumerate(self.services):
-            cmd = [
-                self.python,
-                "-m",
-                "uvicorn",
-                f"{spec.package}.main:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(spec.port(self.env)),
-            ]
-            self.children[spec.name] = self._spawn(spec.name, spec, cmd, "uvicorn", index)
+            self._start_service(index, spec)
+
+    def _start_service(self, index: int, spec: ServiceSpec) -> Child:
+        """uvicorn for one service; also how a dead service is started again (same env and port)."""
+        cmd = [
+            self.python,
+            "-m",
+            "uvicorn",
+            f"{spec.package}.main:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(spec.port(self.env)),
+        ]
+        child = self._spawn(spec.name, spec, cmd, "uvicorn", index)
+        self.children[spec.name] = child
+        return child
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + self.ready_timeout
@@ -402,6 +414,8 @@ class Stack:
             lines.append(f"  {spec.name:<12} {base:<24} docs {base}/docs")
         kind = "embedded" if self.embedded_pg is not None else "DATABASE_URL"
         lines.append(f"  {'PostgreSQL':<12} {redact(self._pg().url('postgres'))}  ({kind})")
+        if self.embedded_pg is not None:
+            lines.append(f"  {'':<12} {self.embedded_pg.describe()}")
         lines.append(f"  {'NATS':<12} {self.nats_url}  ({'embedded' if self.nats else 'NATS_URL'})")
         now = datetime.now(UTC) + timedelta(seconds=self.clock_offset)
         lines.append(f"  {'clock':<12} offset {self.clock_offset:+.0f} s, business now {now.isoformat()}")
@@ -422,31 +436,43 @@ class Stack:
             return [f"  no token printed: {exc}"]
         return [f"  registrar token for the Almaty demo org ({org}), 12 h:", token]
 
+    def units(self) -> list[Unit]:
+        """What `watch` restarts: each service, and NATS and PostgreSQL when embedded."""
+        units: list[Unit] = []
+        for index, spec in enumerate(self.services):
+            units.append(
+                ServiceUnit(
+                    spec.name,
+                    current=functools.partial(self.children.__getitem__, spec.name),
+                    respawn=functools.partial(self._respawn_service, index, spec),
+                )
+            )
+        if self.nats is not None:
+            units.append(NatsUnit(self.nats))
+        if self.embedded_pg is not None:
+            units.append(PostgresUnit(self.embedded_pg))
+        return units
+
+    def _respawn_service(self, index: int, spec: ServiceSpec) -> Child:
+        child = self._start_service(index, spec)
+        self._awaiting_ready[spec.name] = spec
+        return child
+
     def watch(self) -> int:
-        """Block until something dies; then say what and return 1 (Ctrl-C arrives as _Interrupted)."""
-        last_pg_check = time.monotonic()
+        """Restart whatever dies, with back-off, until Ctrl-C/SIGTERM (which arrives as _Interrupted)."""
+        supervisor = Supervisor(self.units(), self._say, backoff=self.backoff)
         while True:
-            for name, child in self.children.items():
-                code = child.poll()
-                if code is not None:
-                    self.out.line(
-                        f"\nERROR: {name} exited unexpectedly with code {code}; stopping the stack. "
-                        f"Last lines:\n{child.tail()}"
-                    )
-                    return 1
-            if self.nats is not None and not self.nats.is_running():
-                log = self.nats.log_path
-                self.out.line(f"\nERROR: NATS stopped unexpectedly; stopping the stack (log: {log})")
-                return 1
-            if self.embedded_pg is not None and time.monotonic() - last_pg_check > 5:
-                last_pg_check = time.monotonic()
-                if not self.embedded_pg.is_running():
-                    log = self.embedded_pg.log_path
-                    self.out.line(
-                        f"\nERROR: PostgreSQL stopped unexpectedly; stopping everything (log: {log})"
-                    )
-                    return 1
-            time.sleep(0.5)
+            supervisor.tick()
+            for name, spec in list(self._awaiting_ready.items()):
+                if self.children[name].poll() is None and _http_ok(
+                    f"http://127.0.0.1:{spec.port(self.env)}/readyz"
+                ):
+                    self._say(f"{name} is ready again")
+                    del self._awaiting_ready[name]
+            time.sleep(0.2)
+
+    def _say(self, text: str) -> None:
+        self.out.line(f"{'supervisor':<12} | {text}")
 
     # -- stop ------------------------------------------------------------------------------
 
