@@ -1,11 +1,14 @@
 """Booking on real PostgreSQL: the database settles concurrent requests (SCH-4); shifts,
-opening hours and public holidays bound the bookable times (SCH-5); unknown references get 422."""
+opening hours and public holidays bound the bookable times (SCH-5); unknown references get 422.
+
+The days come from the shared clock the fixture sets (never from today's date), so a test finds
+the same shifts whatever day it runs."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,6 +16,7 @@ import pytest
 from sqlalchemy import select, text
 
 from clinic_common.calendar import Country, is_public_holiday
+from clinic_common.clock import SharedOffsetClock
 from clinic_common.demo import ORG_ALMATY_ID, practitioner_id
 from clinic_common.events.payloads.billing import ServiceUpserted
 from clinic_common.events.payloads.records import PatientRegistered
@@ -25,10 +29,17 @@ pytestmark = pytest.mark.integration
 
 ALMATY = ZoneInfo("Asia/Almaty")
 DOCTOR = practitioner_id(ORG_ALMATY_ID, 1, 1)
+# The business "now" of these tests: a Sunday, 14:00 in Almaty (far from midnight, so the
+# seconds the clock runs on during a test never change the day).
+BOOKING_NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+WEEK = [BOOKING_NOW + timedelta(days=n) for n in range(7)]
 
 
 @pytest.fixture
-async def scheduling(stack: Stack) -> Svc:
+async def scheduling(stack: Stack, request: pytest.FixtureRequest) -> Svc:
+    """Scheduling with the demo seed, its clock (shared with the seed) set to BOOKING_NOW or the
+    instant a test passes as the fixture's parameter."""
+    SharedOffsetClock(stack.clock_file).set(getattr(request, "param", BOOKING_NOW))
     svc = await stack.start("scheduling", run_workers=False)
     async with svc.state.db.sessionmaker() as session, session.begin():
         await seed(session, svc.settings)
@@ -68,6 +79,12 @@ async def new_patient(svc: Svc) -> uuid.UUID:
 
 async def shift_start(svc: Svc, practitioner: uuid.UUID, *, holiday: bool = False) -> datetime:
     """The start of the practitioner's next weekly shift on a (non-)holiday working date."""
+    day, shift = await next_shift(svc, practitioner, holiday=holiday)
+    return datetime.combine(day, shift.starts, ALMATY)
+
+
+async def next_shift(svc: Svc, practitioner: uuid.UUID, *, holiday: bool = False) -> tuple[date, Shift]:
+    """The practitioner's next (non-)holiday working date after the clock's day, with its shift."""
     async with svc.state.db.sessionmaker() as session:
         shifts = (
             (await session.execute(select(Shift).where(Shift.practitioner_id == practitioner)))
@@ -81,7 +98,7 @@ async def shift_start(svc: Svc, practitioner: uuid.UUID, *, holiday: bool = Fals
             continue
         for shift in shifts:
             if shift.weekday == day.weekday() and not shift.works_on_holidays:
-                return datetime.combine(day, shift.starts, ALMATY)
+                return day, shift
     raise AssertionError("no fitting shift date")
 
 
@@ -211,17 +228,13 @@ async def test_SCH_5_outside_the_shift_is_refused(scheduling: Svc, stack: Stack)
     assert (r.status_code, r.json()["code"], r.json()["rule"]) == (422, "outside_working_hours", "SCH-5")
 
 
+@pytest.mark.parametrize("scheduling", WEEK, ids=[f"{d:%a}" for d in WEEK], indirect=True)
 async def test_SCH_5_visit_running_past_the_shift_end_is_refused(scheduling: Svc, stack: Stack) -> None:
+    """Whichever weekday the clock is on, the next shift's last 10 minutes cannot hold 30."""
     patient = await new_patient(scheduling)
-    async with scheduling.state.db.sessionmaker() as session:
-        shift = (
-            (await session.execute(select(Shift).where(Shift.practitioner_id == DOCTOR))).scalars().first()
-        )
-    assert shift is not None
-    start = await shift_start(scheduling, DOCTOR)
-    late = datetime.combine(start.date(), shift.ends, ALMATY) - timedelta(minutes=10)
-    if late.weekday() != shift.weekday:
-        pytest.skip("first shift found is on another weekday")
+    day, shift = await next_shift(scheduling, DOCTOR)
+    late = datetime.combine(day, shift.ends, ALMATY) - timedelta(minutes=10)
+    assert late.weekday() == shift.weekday
     r = await scheduling.client.post(
         "/v1/appointments", json=body(patient, DOCTOR, late), headers=registrar(stack)
     )
