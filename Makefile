@@ -54,5 +54,6 @@ bench: install ## benchmarks: print figures and ratios, assert nothing
 stop: install ## stop a stack left over from a crashed `make run`
 	$(BIN)/clinic-devstack stop
 
-clean:
+clean: ## remove .data/ and the embedded PostgreSQL cluster (as root it lives under /var/tmp/clinic-pg)
+	@if [ -x $(BIN)/clinic-devstack ]; then $(BIN)/clinic-devstack clean; fi
 	rm -rf .data .pytest_cache .mypy_cache .ruff_cache

@@ -12,6 +12,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -134,5 +135,21 @@ def test_stale_test_dirs_of_dead_runs_are_stopped_and_removed(tmp_path: Path) ->
     pg.start()
     assert clean_stale_test_dirs(tmp_path) == [stale]
     assert not stale.exists()
+    assert not pg.is_running() and not pg.data_dir.exists()
+    assert processes_mentioning(str(pg.data_dir)) == []
+
+
+def test_clean_command_deletes_the_cluster_wherever_it_lives(tmp_path: Path) -> None:
+    pg = EmbeddedPostgres(tmp_path / "pg", durable=False)
+    pg.start()
+    out = subprocess.run(
+        [sys.executable, "-m", "clinic_devstack.cli", "clean"],
+        env={**os.environ, "CLINIC_DATA_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    assert f"removed the PostgreSQL cluster in {pg.data_dir}" in out
     assert not pg.is_running() and not pg.data_dir.exists()
     assert processes_mentioning(str(pg.data_dir)) == []

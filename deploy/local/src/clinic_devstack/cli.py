@@ -1,4 +1,4 @@
-"""`clinic-devstack run|token|stop`: the commands behind `make run` and `make token`."""
+"""`clinic-devstack run|token|stop|clean`: the commands behind `make run`, `make token`, `make clean`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from clinic_devstack.config import data_dir, repo_root
+from clinic_devstack.postgres import EmbeddedPostgres, remove_orphaned_clusters
 from clinic_devstack.procs import Output
 from clinic_devstack.run import Stack, running_supervisor, stop_leftovers
 from clinic_devstack.tokens import demo_org_id, ensure_keypair, issue_token, resolve_org
@@ -53,6 +54,22 @@ def _cmd_stop(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_clean(args: argparse.Namespace) -> int:
+    """Stop what runs on `.data/` and delete the embedded cluster, also where root keeps it."""
+    data = data_dir()
+    out = Output(sys.stdout)
+    stopped = stop_leftovers(data, out)
+    if stopped:
+        out.line("stopped: " + ", ".join(stopped))
+    pg = EmbeddedPostgres(data / "pg")
+    if pg.data_dir.exists():
+        pg.remove()
+        out.line(f"removed the PostgreSQL cluster in {pg.data_dir}")
+    for removed in remove_orphaned_clusters():
+        out.line(f"removed {removed} (its project folder is gone)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="clinic-devstack", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -73,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     stop = sub.add_parser("stop", help="stop a stack left over from a crashed run")
     stop.set_defaults(func=_cmd_stop)
+
+    clean = sub.add_parser("clean", help="stop leftovers and delete the embedded PostgreSQL cluster")
+    clean.set_defaults(func=_cmd_clean)
     return parser
 
 
