@@ -37,7 +37,9 @@ def _apps() -> dict[str, FastAPI]:
             config = importlib.import_module(f"{pkg}.config")
             main = importlib.import_module(f"{pkg}.main")
             # The routes `make run` serves (development mode adds `/_dev/clock`), whatever CLINIC_ENV says.
-            settings = config.Settings(env="development", jwt_public_key=public.read_text(), clock_file=None)
+            settings = config.Settings(
+                env="development", jwt_public_key=public.read_text(), clock_file=None, log_level="WARNING"
+            )
             apps[name] = main.create_app(settings)
         return apps
 
