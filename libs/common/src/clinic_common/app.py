@@ -10,6 +10,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -26,11 +27,13 @@ from clinic_common.events.consumer import EventConsumer, EventProcessor, Handler
 from clinic_common.events.dead_letters import router as dead_letter_router
 from clinic_common.events.nats_conn import NatsConnection
 from clinic_common.events.outbox import Outbox
+from clinic_common.events.outbox_parking import router as outbox_dead_letter_router
 from clinic_common.events.relay import OutboxRelay
 from clinic_common.events.streams import ensure_stream
 from clinic_common.health import router as health_router
 from clinic_common.http import BodySizeLimitMiddleware
 from clinic_common.idempotency import IdempotencyStore
+from clinic_common.maintenance import Purger, Retention
 from clinic_common.observability import (
     Metrics,
     ObservabilityMiddleware,
@@ -62,6 +65,7 @@ class ServiceSpec:
 class Workers:
     relay: OutboxRelay
     consumers: list[EventConsumer]
+    purger: Purger
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
@@ -87,7 +91,12 @@ def create_service_app(spec: ServiceSpec, *, clock: Clock | None = None) -> Fast
             platform=spec.platform,
             js=nats.js,
             service=spec.name,
+            poll_interval=settings.relay_poll_interval_seconds,
+            max_payload=nats.max_payload,
             on_published=metrics.event_published,
+            on_duplicate=metrics.publish_duplicate,
+            on_parked=metrics.outbox_row_parked,
+            on_error=metrics.relay_error,
         )
         producers = sorted({t.split(".")[1] for t in spec.handlers})
         consumers = [
@@ -99,12 +108,25 @@ def create_service_app(spec: ServiceSpec, *, clock: Clock | None = None) -> Fast
                 max_deliver=settings.consumer_max_deliver,
                 backoff=settings.consumer_backoff_seconds,
                 ack_wait=settings.consumer_ack_wait_seconds,
-                stream_replicas=settings.stream_replicas,
                 on_consumed=_consumed_metrics(metrics),
+                on_redelivered=metrics.redelivered,
             )
             for producer in producers
         ]
-        workers = Workers(relay=relay, consumers=consumers)
+        purger = Purger(
+            engine=db.engine,
+            platform=spec.platform,
+            service=spec.name,
+            retention=Retention(
+                outbox=timedelta(seconds=settings.outbox_retention_seconds),
+                inbox=timedelta(seconds=settings.inbox_retention_seconds),
+                idempotency_grace=timedelta(seconds=settings.idempotency_purge_grace_seconds),
+            ),
+            interval=settings.purge_interval_seconds,
+            batch_size=settings.purge_batch_size,
+            on_purged=metrics.rows_purged,
+        )
+        workers = Workers(relay=relay, consumers=consumers, purger=purger)
         app.state.db = db
         app.state.nats = nats
         app.state.outbox = Outbox(spec.platform, source=spec.name)
@@ -131,6 +153,7 @@ def create_service_app(spec: ServiceSpec, *, clock: Clock | None = None) -> Fast
             workers.tasks.append(asyncio.create_task(deliveries.run(), name=f"{spec.name}-deliveries"))
             workers.tasks.append(asyncio.create_task(_provision_own_stream(nats, spec.name, settings)))
             workers.tasks.append(asyncio.create_task(relay.run(), name=f"{spec.name}-relay"))
+            workers.tasks.append(asyncio.create_task(purger.run(), name=f"{spec.name}-purge"))
             for consumer in consumers:
                 workers.tasks.append(
                     asyncio.create_task(consumer.run(), name=f"{spec.name}-consumer-{consumer.producer}")
@@ -162,6 +185,7 @@ def create_service_app(spec: ServiceSpec, *, clock: Clock | None = None) -> Fast
     install_error_handlers(app)
     app.include_router(health_router)
     app.include_router(dead_letter_router)
+    app.include_router(outbox_dead_letter_router)
     app.include_router(delivery_admin_router)
     if settings.dev_mode:  # only when CLINIC_ENV says development or test; production is the default
         log.info("%s runs in %s mode: PUT /_dev/clock is open", spec.name, settings.env)

@@ -49,6 +49,24 @@ class ServiceSettings(BaseSettings):
         default=30.0, validation_alias=_common("CONSUMER_ACK_WAIT_SECONDS")
     )
     stream_replicas: int = Field(default=1, validation_alias=_common("STREAM_REPLICAS"))
+    relay_poll_interval_seconds: float = Field(
+        default=2.0, gt=0, validation_alias=_common("RELAY_POLL_INTERVAL_SECONDS")
+    )
+    # Purge of technical tables (architecture.md, Retention): sent outbox rows, inbox ids,
+    # handler-failure counts, expired idempotency keys; batched, one replica at a time.
+    purge_interval_seconds: float = Field(
+        default=300.0, gt=0, validation_alias=_common("PURGE_INTERVAL_SECONDS")
+    )
+    purge_batch_size: int = Field(default=1000, ge=1, validation_alias=_common("PURGE_BATCH_SIZE"))
+    outbox_retention_seconds: float = Field(
+        default=3 * 86400.0, ge=0, validation_alias=_common("OUTBOX_RETENTION_SECONDS")
+    )
+    inbox_retention_seconds: float = Field(
+        default=7 * 86400.0, ge=0, validation_alias=_common("INBOX_RETENTION_SECONDS")
+    )
+    idempotency_purge_grace_seconds: float = Field(
+        default=3600.0, ge=0, validation_alias=_common("IDEMPOTENCY_PURGE_GRACE_SECONDS")
+    )
     idempotency_lease_seconds: float = Field(
         default=30.0, validation_alias=_common("IDEMPOTENCY_LEASE_SECONDS")
     )
@@ -91,6 +109,14 @@ class ServiceSettings(BaseSettings):
             raise ValueError(
                 "CLINIC_DELIVERY_LEASE_SECONDS must exceed CLINIC_DELIVERY_PROVIDER_TIMEOUT_SECONDS"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _retention_outlives_redelivery(self) -> ServiceSettings:
+        # An inbox id purged while JetStream may still redeliver its event would let it apply
+        # twice: keep ids a day at least in production (tests shorten the windows).
+        if self.env == "production" and self.inbox_retention_seconds < 86400:
+            raise ValueError("CLINIC_INBOX_RETENTION_SECONDS must be at least 86400 in production")
         return self
 
     @property

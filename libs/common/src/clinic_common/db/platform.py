@@ -1,5 +1,6 @@
-"""Tables every service has: outbox and its parked rows, per-aggregate sequences, inbox, dead letters,
-idempotency keys, and deliveries (side effects outside the database, sent after commit).
+"""Tables every service has: outbox and its parked rows, per-aggregate sequences, inbox, handler
+failures, dead letters, idempotency keys, and deliveries (side effects outside the database, sent
+after commit).
 
 They are plain Core tables attached to the service's own metadata, so each service's Alembic
 history creates them in its own database and `alembic check` sees them.
@@ -70,6 +71,13 @@ class PlatformTables:
             Column("replayed_at", DateTime(timezone=True)),
             CheckConstraint("status IN ('parked', 'replayed')", name="status"),
             Index("ix_outbox_dead_letters_status", "status"),
+            # The relay holds back later rows of an aggregate that has a parked row (order).
+            Index(
+                "ix_outbox_dead_letters_aggregate",
+                "aggregate_type",
+                "aggregate_id",
+                postgresql_where=text("status = 'parked'"),
+            ),
         )
         self.aggregate_sequences = Table(
             "aggregate_sequences",
@@ -87,6 +95,18 @@ class PlatformTables:
             Column("source", Text, nullable=False),
             Column("received_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
             Index("ix_inbox_received_at", "received_at"),
+        )
+        # Real handler failures of an event not yet handled, counted by the consumer itself: a
+        # redelivery after a crash, a NATS outage or our own database being away is no attempt.
+        self.event_failures = Table(
+            "event_failures",
+            metadata,
+            Column("event_id", UUID(as_uuid=True), primary_key=True),
+            Column("type", Text, nullable=False),
+            Column("failures", Integer, nullable=False),
+            Column("last_error", Text, nullable=False),
+            Column("last_failed_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+            Index("ix_event_failures_last_failed_at", "last_failed_at"),
         )
         self.dead_letters = Table(
             "dead_letters",

@@ -62,6 +62,10 @@ class NatsConnection:
     def is_connected(self) -> bool:
         return self._nc is not None and self._nc.is_connected
 
+    def max_payload(self) -> int | None:
+        """The server's max_payload (headers and body), once connected."""
+        return self._nc.max_payload if self._nc is not None and self._nc.is_connected else None
+
     async def wait_connected(self) -> Client:
         await self._connected.wait()
         assert self._nc is not None

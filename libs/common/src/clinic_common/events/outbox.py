@@ -76,6 +76,10 @@ class Outbox:
                 headers=inject_headers(dict(headers or {})),  # trace context travels with the event
             )
         )
-        # Delivered at commit, so the relay wakes only for committed rows.
-        await session.execute(select(func.pg_notify(literal_column(f"'{NOTIFY_CHANNEL}'"), "")))
+        await notify_relay(session)
         return envelope
+
+
+async def notify_relay(session: AsyncSession) -> None:
+    """Wake the relay; delivered at commit, so it wakes only for committed rows."""
+    await session.execute(select(func.pg_notify(literal_column(f"'{NOTIFY_CHANNEL}'"), "")))

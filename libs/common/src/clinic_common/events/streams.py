@@ -1,7 +1,13 @@
-"""Stream and consumer provisioning: one stream per producing service, one durable per consumer."""
+"""Stream and consumer provisioning: one stream per producing service, one durable per consumer.
+
+Only the producer creates or updates its stream (`ensure_stream`, called by the producing
+service); a consumer waits for the stream to exist (`wait_for_stream`) and then declares its own
+durable consumer on it.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 
@@ -24,7 +30,7 @@ def stream_subjects(producer: str) -> list[str]:
 
 
 async def ensure_stream(js: JetStreamContext, producer: str, *, replicas: int = 1) -> None:
-    """Create or update the producer's stream; safe to call from every process."""
+    """Create or update the producer's stream; called by the producing service only."""
     config = StreamConfig(
         name=stream_name(producer),
         subjects=stream_subjects(producer),
@@ -39,33 +45,46 @@ async def ensure_stream(js: JetStreamContext, producer: str, *, replicas: int = 
         await js.add_stream(config)
 
 
+async def wait_for_stream(js: JetStreamContext, producer: str, *, interval: float = 1.0) -> None:
+    """Return once the producer has created its stream; never creates it."""
+    name = stream_name(producer)
+    warned = False
+    while True:
+        try:
+            await js.stream_info(name)
+            return
+        except NotFoundError:
+            if not warned:
+                log.info("waiting for stream %s (its producer creates it)", name)
+                warned = True
+            await asyncio.sleep(interval)
+
+
 async def ensure_consumer(
     js: JetStreamContext,
     *,
     producer: str,
     durable: str,
     filter_subjects: Sequence[str],
-    max_deliver: int,
     ack_wait: float,
-    backoff: Sequence[float],
+    max_ack_pending: int = 1000,
 ) -> None:
-    """Durable pull consumer with explicit ack; redelivery after a crash follows `backoff`.
+    """Durable pull consumer with explicit ack, no server-side back-off and no delivery limit.
 
-    The consumer parks an event itself on its `max_deliver`-th failure; JetStream allows two
-    deliveries more, so an event whose last attempt died mid-handling (no nak, no term) is still
-    delivered once more and parked rather than silently dropped by the server.
+    JetStream would replace AckWait with the first BackOff entry, so the server gets none: AckWait
+    stays how long it waits on a silent consumer (one that died), the consumer calls
+    `in_progress()` while a handler runs, and applies its back-off itself when it naks a failure.
+    The server never gives up on a message (max_deliver -1): only the consumer parks an event,
+    after committing its dead-letter row.
     """
-    server_max_deliver = max_deliver + 2
-    # NATS requires max_deliver > len(backoff); trim the schedule rather than fail.
-    schedule = list(backoff)[: max(0, server_max_deliver - 1)]
     config = ConsumerConfig(
         durable_name=durable,
         ack_policy=AckPolicy.EXPLICIT,
         deliver_policy=DeliverPolicy.ALL,
-        max_deliver=server_max_deliver,
-        ack_wait=ack_wait if not schedule else None,
-        backoff=schedule or None,
+        max_deliver=-1,
+        ack_wait=ack_wait,
+        backoff=[],
         filter_subjects=list(filter_subjects),
-        max_ack_pending=1000,
+        max_ack_pending=max_ack_pending,
     )
     await js.add_consumer(stream_name(producer), config)

@@ -91,6 +91,57 @@ class Metrics:
             ("service",),
             registry=registry,
         )
+        self.publish_duplicates = Counter(
+            "events_publish_duplicates_total",
+            "Republished outbox rows JetStream dropped as duplicates (PubAck duplicate).",
+            ("service", "type"),
+            registry=registry,
+        )
+        self.outbox_parked = Counter(
+            "outbox_parked_total",
+            "Outbox rows the relay could not publish and parked in outbox_dead_letters.",
+            ("service", "type"),
+            registry=registry,
+        )
+        self.relay_errors = Counter(
+            "relay_errors_total",
+            "Failed relay cycles (NATS or the database away, the lock lost).",
+            ("service",),
+            registry=registry,
+        )
+        self.redeliveries = Counter(
+            "events_redelivered_total",
+            "Messages JetStream delivered again (after a crash, an outage or a failure).",
+            ("service", "type"),
+            registry=registry,
+        )
+        self.purged_rows = Counter(
+            "purged_rows_total",
+            "Rows of technical tables deleted after their retention window.",
+            ("service", "table"),
+            registry=registry,
+        )
+        self.outbox_lag = Gauge(
+            "outbox_lag_seconds",
+            "Age of the oldest outbox row not yet published (0 when none waits).",
+            ("service",),
+            registry=registry,
+        )
+        self.parked_gauge = Gauge(
+            "parked_events",
+            "Rows waiting for an operator: table dead_letters (consumed events) or outbox_dead_letters.",
+            ("service", "table"),
+            registry=registry,
+        )
+        self.nats_connected = Gauge(
+            "nats_connected", "1 while the NATS connection is up.", ("service",), registry=registry
+        )
+        self.relay_leader = Gauge(
+            "relay_leader", "1 while this process holds the relay lock.", ("service",), registry=registry
+        )
+        self.database_up = Gauge(
+            "database_up", "1 while the service's own database answers.", ("service",), registry=registry
+        )
         # Expose the backlog at 0 from the start, so "absent" means "not scraped", not "empty".
         self.outbox_backlog.labels(service).set(0)
         self.deliveries_pending.labels(service).set(0)
@@ -113,6 +164,42 @@ class Metrics:
 
     def set_outbox_backlog(self, rows: int) -> None:
         self.outbox_backlog.labels(self.service).set(rows)
+
+    def publish_duplicate(self, event_type: str) -> None:
+        self.publish_duplicates.labels(self.service, event_type).inc()
+
+    def outbox_row_parked(self, event_type: str) -> None:
+        self.outbox_parked.labels(self.service, event_type).inc()
+
+    def relay_error(self) -> None:
+        self.relay_errors.labels(self.service).inc()
+
+    def redelivered(self, event_type: str) -> None:
+        self.redeliveries.labels(self.service, event_type).inc()
+
+    def rows_purged(self, table: str, rows: int) -> None:
+        self.purged_rows.labels(self.service, table).inc(rows)
+
+    def set_event_state(
+        self,
+        *,
+        nats_connected: bool,
+        relay_leader: bool,
+        database_up: bool,
+        backlog: int | None,
+        lag_seconds: float | None,
+        parked: dict[str, int] | None,
+    ) -> None:
+        """Gauges read at scrape time; database figures are left as they were when it is away."""
+        self.nats_connected.labels(self.service).set(int(nats_connected))
+        self.relay_leader.labels(self.service).set(int(relay_leader))
+        self.database_up.labels(self.service).set(int(database_up))
+        if backlog is not None:
+            self.set_outbox_backlog(backlog)
+        if lag_seconds is not None:
+            self.outbox_lag.labels(self.service).set(lag_seconds)
+        for table, rows in (parked or {}).items():
+            self.parked_gauge.labels(self.service, table).set(rows)
 
     def delivery_result(self, channel: str, outcome: str) -> None:
         self.deliveries.labels(self.service, channel, outcome).inc()
