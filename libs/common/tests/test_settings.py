@@ -111,3 +111,26 @@ def test_with_database_replaces_only_the_database() -> None:
     )
     assert with_database("postgresql://u@h", "other") == "postgresql://u@h/other"
     assert make_url(to_asyncpg_url(with_database("postgres://u@/x?host=/run", "y"))).query == {"host": "/run"}
+
+
+@pytest.mark.integration
+def test_cli_runs_in_production_without_jwt_settings(database_factory: Any) -> None:
+    """Issue 5: with production the default, `python -m <service>.cli migrate|check|seed` (the k8s
+    migration Job, the devstack and the test templates) still run with no CLINIC_ variable at all."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLINIC_")}
+    env["RECORDS_DATABASE_URL"] = database_factory.empty_database()
+    service_dir = Path(__file__).resolve().parents[3] / "services" / "records"
+    for command in ("migrate", "check", "seed"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "records.cli", command],
+            env=env,
+            cwd=service_dir,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert proc.returncode == 0, (command, proc.stdout + proc.stderr)
