@@ -40,6 +40,7 @@ from clinic_common.observability import (
     configure_logging,
     configure_tracing,
 )
+from clinic_common.openapi import install_openapi
 from clinic_common.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -183,6 +184,7 @@ def create_service_app(spec: ServiceSpec, *, clock: Clock | None = None) -> Fast
     app.state.clock = clock or clock_from_settings(settings.clock_file, settings.clock_start)
     app.state.token_verifier = TokenVerifier.from_settings(settings)
     install_error_handlers(app)
+    install_openapi(app)  # every operation documents the problems it answers
     app.include_router(health_router)
     app.include_router(dead_letter_router)
     app.include_router(outbox_dead_letter_router)

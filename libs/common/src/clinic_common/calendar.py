@@ -22,10 +22,13 @@ from zoneinfo import ZoneInfo
 import holidays
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from clinic_common.errors import InstantOutOfRange
+
 __all__ = [
     "DEFAULT_TIME_ZONES",
     "P_OPENING_HOURS",
     "Country",
+    "InstantOutOfRange",
     "OpeningHours",
     "OpeningInterval",
     "add_working_days",
@@ -91,10 +94,17 @@ def is_public_holiday(country: Country, d: date) -> bool:
 
 def next_working_day(country: Country, d: date) -> date:
     """The first working day strictly after `d`."""
-    day = _as_date(d) + timedelta(days=1)
+    day = _next_day(_as_date(d))
     while not is_working_day(country, day):
-        day += timedelta(days=1)
+        day = _next_day(day)
     return day
+
+
+def _next_day(d: date) -> date:
+    try:
+        return d + timedelta(days=1)
+    except OverflowError:
+        raise InstantOutOfRange() from None
 
 
 def add_working_days(country: Country, start: date, n: int) -> date:
@@ -150,9 +160,15 @@ def _require_aware(instant: datetime) -> None:
 
 
 def to_local(instant: datetime, tz_name: str) -> datetime:
-    """The instant as wall-clock time in the organization's zone (aware)."""
+    """The instant as wall-clock time in the organization's zone (aware).
+
+    Near datetime's limits (year 1 with +14:00, year 9999 with -14:00) the conversion leaves
+    Python's range: that is the client's date, refused as `instant_out_of_range`, never a 500."""
     _require_aware(instant)
-    return instant.astimezone(_zone(tz_name))
+    try:
+        return instant.astimezone(_zone(tz_name))
+    except OverflowError:
+        raise InstantOutOfRange() from None
 
 
 def local_date(instant: datetime, tz_name: str) -> date:
@@ -170,7 +186,10 @@ def local_to_utc(d: date, t: time, tz_name: str) -> datetime:
         raise TypeError("pass a date, not a datetime")
     if t.tzinfo is not None:
         raise ValueError("local time must be naive; the zone comes from tz_name")
-    return datetime.combine(d, t, tzinfo=_zone(tz_name)).astimezone(UTC)
+    try:
+        return datetime.combine(d, t, tzinfo=_zone(tz_name)).astimezone(UTC)
+    except OverflowError:
+        raise InstantOutOfRange() from None
 
 
 # --- opening hours (ORG-2, SCH-5) -------------------------------------------------------------

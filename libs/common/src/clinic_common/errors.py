@@ -7,13 +7,15 @@ sure no request, however malformed, ends in a bare 500 or leaks internals.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
+import asyncpg  # type: ignore[import-untyped]  # no stubs; only its exception classes are used
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -76,10 +78,24 @@ class PayloadTooLarge(AppError):
     title = "Request body too large"
 
 
+class UnsupportedMediaType(AppError):
+    status = 415
+    code = "unsupported_media_type"
+    title = "The body must be application/json"
+
+
 class ValidationFailed(AppError):
     status = 422
     code = "validation_failed"
     title = "The request does not match the schema"
+
+
+class InstantOutOfRange(AppError):
+    """A date or instant so far from today that converting it between zones leaves the calendar."""
+
+    status = 422
+    code = "instant_out_of_range"
+    title = "The date or time is outside the supported range"
 
 
 class UnknownEntity(AppError):
@@ -108,9 +124,76 @@ class InternalError(AppError):
 
 
 class ServiceUnavailable(AppError):
+    """503 while a dependency (the database) is unreachable; `Retry-After` tells clients when."""
+
     status = 503
     code = "service_unavailable"
     title = "A dependency is unavailable; retry later"
+    retry_after_seconds: ClassVar[int] = 5
+
+    def __init__(self, detail: str | None = None, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.headers = {"Retry-After": str(self.retry_after_seconds)}
+
+
+# --- outages: what a broken connection looks like from inside a request --------------------------
+
+# SQLSTATE classes and codes that mean "the server is not there for you right now": connection
+# exceptions (08), insufficient resources such as too many connections (53), operator
+# intervention (57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now) and
+# 57014, a statement cancelled by its timeout.
+_OUTAGE_SQLSTATE_PREFIXES = ("08", "53", "57P")
+_OUTAGE_SQLSTATES = frozenset({"57014"})
+
+_OUTAGE_TYPES: tuple[type[BaseException], ...] = (
+    OSError,  # ConnectionRefusedError, ConnectionResetError, TimeoutError, socket.gaierror
+    asyncpg.PostgresConnectionError,  # incl. ConnectionDoesNotExistError
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+    sa_exc.TimeoutError,  # the pool had no connection to give within its timeout
+    sa_exc.DisconnectionError,
+    sa_exc.InterfaceError,
+)
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """The exception, its causes and contexts, wrapped DBAPI errors and group members."""
+    seen: set[int] = set()
+    todo = [exc]
+    while todo and len(seen) < 50:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        todo.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+        orig = getattr(current, "orig", None)
+        if isinstance(orig, BaseException):
+            todo.append(orig)
+        if isinstance(current, BaseExceptionGroup):
+            todo.extend(current.exceptions)
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    value = getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)
+    return str(value) if value else None
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Did this request fail because the database (or the network to it) is unavailable?"""
+    for e in _chain(exc):
+        if isinstance(e, DBAPIError) and e.connection_invalidated:
+            return True
+        if isinstance(e, _OUTAGE_TYPES):
+            return True
+        if isinstance(e, asyncpg.InterfaceError) and "closed" in str(e):
+            return True
+        state = _sqlstate(e)
+        if state and (state in _OUTAGE_SQLSTATES or state.startswith(_OUTAGE_SQLSTATE_PREFIXES)):
+            return True
+    return False
 
 
 # Constraint name -> error class. Services register the names their migrations declare, so a
@@ -133,6 +216,8 @@ def _constraint_name(exc: DBAPIError) -> str | None:
 
 def error_from_db(exc: DBAPIError) -> AppError:
     """Translate a database error raised by a constraint into the registered domain error."""
+    if is_outage(exc):
+        return ServiceUnavailable("The database is unavailable; retry later")
     name = _constraint_name(exc)
     if name and name in _CONSTRAINT_ERRORS:
         return _CONSTRAINT_ERRORS[name]()
@@ -169,12 +254,21 @@ def validation_pointers(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, s
     return out
 
 
-def problem_response(error: AppError, request: Request | None = None) -> JSONResponse:
+def problem_response(error: AppError, request: Request | None = None, *, close: bool = False) -> JSONResponse:
+    """The problem+json response of `error`. `close=True` adds `Connection: close`: the server is
+    about to drop the connection (an unhandled error), so the client must not reuse it."""
     instance = request.url.path if request is not None else None
     headers = dict(error.headers)
+    if close:
+        headers["Connection"] = "close"
     return JSONResponse(
         error.to_problem(instance), status_code=error.status, media_type=PROBLEM_JSON, headers=headers or None
     )
+
+
+def _is_json(content_type: str | None) -> bool:
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
 _HTTP_CODES = {
@@ -200,8 +294,16 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError | ValidationError)
-        err = ValidationFailed(errors=validation_pointers(exc.errors()))
-        return problem_response(err, request)
+        errors = exc.errors()
+        body_error = any(tuple(e.get("loc", ()))[:1] == ("body",) for e in errors)
+        if (
+            isinstance(exc, RequestValidationError)
+            and body_error
+            and not _is_json(request.headers.get("content-type"))
+        ):
+            # FastAPI reads only JSON bodies; any other media type is not "invalid JSON" but unsupported.
+            return problem_response(UnsupportedMediaType(), request)
+        return problem_response(ValidationFailed(errors=validation_pointers(errors)), request)
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
@@ -222,15 +324,36 @@ def install_error_handlers(app: FastAPI) -> None:
         err = error_from_db(exc)
         if isinstance(err, InternalError):
             log.exception("database error", exc_info=exc)
+        elif isinstance(err, ServiceUnavailable):
+            log.warning("database unavailable: %s", exc)
         return problem_response(err, request)
 
-    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def on_connection_error(request: Request, exc: Exception) -> JSONResponse:
+        # Handled here (not by the catch-all) so the connection to the client stays usable.
+        if is_outage(exc):
+            log.warning("dependency unavailable: %r", exc)
+            return problem_response(ServiceUnavailable("The database is unavailable; retry later"), request)
         log.exception("unhandled error", exc_info=exc)
         return problem_response(InternalError("The server failed; the failure was logged"), request)
+
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Starlette re-raises after this response and uvicorn then drops the connection, so the
+        # response says `Connection: close`: a kept-alive client must not send its next request
+        # into a socket about to close (it would get ECONNRESET).
+        if is_outage(exc):
+            log.warning("dependency unavailable: %r", exc)
+            unavailable = ServiceUnavailable("The database is unavailable; retry later")
+            return problem_response(unavailable, request, close=True)
+        log.exception("unhandled error", exc_info=exc)
+        failed = InternalError("The server failed; the failure was logged")
+        return problem_response(failed, request, close=True)
 
     app.add_exception_handler(AppError, on_app_error)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(ValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(DBAPIError, on_db)
+    for outage_type in (*_OUTAGE_TYPES, asyncpg.PostgresError, asyncpg.InterfaceError):
+        if not issubclass(outage_type, DBAPIError):
+            app.add_exception_handler(outage_type, on_connection_error)
     app.add_exception_handler(Exception, on_unexpected)
