@@ -1,8 +1,9 @@
 """FastAPI side of auth: the bearer dependency, role declarations and the role table built from them.
 
-Routes declare who may call them where they are defined (`require_roles(...)` or `PUBLIC`), and
-`route_role_table` reads those declarations back, so the authorization-matrix test and the README
-table cannot drift from the code and no route escapes them.
+Routes declare who may call them where they are defined (`require_roles(...)`, usually through their
+service's `access.py` grants, or `PUBLIC`), and `route_role_table` reads those declarations back for
+the README table and for the authorization-matrix test, which compares them with the expected table
+written from the specs (tests/integration/access_table.py).
 """
 
 from __future__ import annotations
