@@ -33,6 +33,7 @@ from clinic_common.demo import (
     ORG_MOSCOW_ID,
     practitioner_id,
 )
+from clinic_common.dev_clock import router as dev_clock_router
 from clinic_common.events.payloads.billing import ServiceUpserted
 from clinic_common.events.payloads.records import PatientRegistered
 from clinic_testkit.stack import SERVICES, Stack, Svc, auth, organization_event, teach
@@ -217,7 +218,9 @@ def _dependencies(dependant: Any) -> Iterator[Any]:
         yield from _dependencies(sub)
 
 
-def test_a_service_started_without_env_is_production(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+async def test_a_service_started_without_env_is_production(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """Issue 5: no CLINIC_ENV means production: no `/_dev/clock`, and the dev issuer and key refused."""
     monkeypatch.delenv("CLINIC_ENV", raising=False)
     _, dev_public = ensure_dev_keypair(tmp_path / ".data" / "keys")
@@ -226,6 +229,11 @@ def test_a_service_started_without_env_is_production(monkeypatch: pytest.MonkeyP
     app = _app("scheduling", tmp_path, jwt_issuer=IDP, jwt_public_key_file=idp_key(tmp_path / "etc"))
     assert app.state.settings.env == "production"
     assert not {r for r in served_routes(app) if r[1].startswith("/_dev")}
+    app.include_router(dev_clock_router)  # mounted by mistake: the router still refuses to move time
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://scheduling") as client:
+        r = await client.put("/_dev/clock", json={"now": "2031-03-08T11:59:00+03:00"})
+    assert (r.status_code, r.json()["code"]) == (404, "not_found")
 
 
 # -- object level: own and other patient, organization, branch --------------------------------------
