@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -44,6 +45,10 @@ def run_cli(service_dir: Path, settings: ServiceSettings, seed: SeedFn, argv: li
     args = parser.parse_args(argv)
     cfg = alembic_config(service_dir, settings.database_url)
     if args.cmd == "migrate":
+        # Each step on stderr ("Running upgrade a -> b", "Waiting for the migration lock"): what
+        # `kubectl logs -c migrate` shows during a rollout.
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        logging.getLogger("alembic").setLevel(logging.INFO)
         command.upgrade(cfg, "head")
     elif args.cmd == "check":
         command.check(cfg)

@@ -1,16 +1,29 @@
-"""The body of every service's `migrations/env.py`: async online migrations, offline SQL."""
+"""The body of every service's `migrations/env.py`: async online migrations, offline SQL.
+
+Online migrations run under a transaction-scoped advisory lock: every replica's init container
+runs `migrate` (deploy/k8s), so when several start together one migrates and the others wait,
+then find the database at head and do nothing.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
+import zlib
 
 from alembic import context
-from sqlalchemy import MetaData, pool
+from sqlalchemy import MetaData, func, pool, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
 from clinic_common.settings import to_asyncpg_url
+
+log = logging.getLogger("alembic.runtime.migration")
+
+# Advisory locks are per database, so one key serves every service. Distinct from the relay's
+# keys (clinic_common.events.relay), which are crc32s of other strings.
+MIGRATION_LOCK_KEY = zlib.crc32(b"clinic-alembic-migrate")
 
 
 def run_env(metadata: MetaData, url_env: str) -> None:
@@ -39,6 +52,11 @@ def run_env(metadata: MetaData, url_env: str) -> None:
     def do_run(connection: Connection) -> None:
         configure(connection)
         with context.begin_transaction():
+            # Held until this transaction ends (DDL is transactional in PostgreSQL). Alembic reads
+            # the current revision only after it, so a waiter sees the winner's commit.
+            if not connection.scalar(select(func.pg_try_advisory_xact_lock(MIGRATION_LOCK_KEY))):
+                log.info("Waiting for the migration lock (another process is migrating)")
+                connection.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
             context.run_migrations()
 
     async def online() -> None:
