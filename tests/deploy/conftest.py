@@ -11,7 +11,7 @@ import pytest
 # modules beside this file (k8s_*.py) are imported by name.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from k8s_manifests import OVERLAYS, Rendered, render  # noqa: E402
+from k8s_manifests import OVERLAYS, Rendered, render
 
 
 @pytest.fixture(scope="session")

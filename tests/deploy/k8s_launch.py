@@ -59,7 +59,9 @@ def free_pod_ip(port: int) -> str:
     raise RuntimeError(f"no loopback address with port {port} free")
 
 
-def container_env(container: Doc, rendered: Rendered, secrets: Mapping[str, Mapping[str, str]]) -> dict[str, str]:
+def container_env(
+    container: Doc, rendered: Rendered, secrets: Mapping[str, Mapping[str, str]]
+) -> dict[str, str]:
     """The container's environment as the kubelet builds it: envFrom first, env entries win."""
     configmaps = {d["metadata"]["name"]: d.get("data", {}) for d in rendered.of_kind("ConfigMap")}
     env: dict[str, str] = {}
@@ -110,7 +112,9 @@ def run_to_completion(container: Doc, env: Mapping[str, str], workdir: Path, tim
     )
     output = done.stdout + done.stderr
     if done.returncode != 0:
-        raise StartFailed(f"{container['name']}: {' '.join(argv)} exited {done.returncode}:\n{output[-4000:]}")
+        raise StartFailed(
+            f"{container['name']}: {' '.join(argv)} exited {done.returncode}:\n{output[-4000:]}"
+        )
     return output
 
 
@@ -143,7 +147,13 @@ def serving(container: Doc, env: Mapping[str, str], places: Placeholders, workdi
     base_url = f"http://{places.pod_ip}:{http_port(container, probe)}"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            argv, env=dict(env), cwd=workdir, stdout=log, stderr=subprocess.STDOUT, text=True, start_new_session=True
+            argv,
+            env=dict(env),
+            cwd=workdir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
         )
     try:
         yield Running(process, base_url, log_path)
@@ -160,7 +170,7 @@ def serving(container: Doc, env: Mapping[str, str], places: Placeholders, workdi
 def get(url: str, headers: Mapping[str, str] | None = None, timeout: float = 3.0) -> tuple[int, bytes]:
     request = urllib.request.Request(url, headers=dict(headers or {}))
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - loopback http
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return int(response.status), response.read()
     except urllib.error.HTTPError as error:
         return int(error.code), error.read()
@@ -196,14 +206,14 @@ class JwksServer:
         body = json.dumps(jwks).encode()
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's name
+            def log_message(self, format: str, *args: Any) -> None:
                 return
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -80,7 +80,11 @@ class Rendered:
 
 def render_text(directory: Path) -> str:
     done = subprocess.run(
-        [tool("kubectl"), "kustomize", str(directory)], capture_output=True, text=True, timeout=120, check=False
+        [tool("kubectl"), "kustomize", str(directory)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     if done.returncode != 0:
         raise RenderError(f"kubectl kustomize {directory}: {done.stderr.strip()}")
@@ -102,9 +106,9 @@ def _closed(node: Any) -> Any:
     """The CRD's structural schema as JSON Schema with unknown fields refused."""
     if isinstance(node, dict):
         out = {k: _closed(v) for k, v in node.items()}
-        if "properties" in node and "additionalProperties" not in node:
-            if not node.get("x-kubernetes-preserve-unknown-fields"):
-                out["additionalProperties"] = False
+        open_ended = "additionalProperties" in node or node.get("x-kubernetes-preserve-unknown-fields")
+        if "properties" in node and not open_ended:
+            out["additionalProperties"] = False
         return out
     if isinstance(node, list):
         return [_closed(v) for v in node]
@@ -162,7 +166,9 @@ def builtin_errors(docs: list[Doc], version: str = KUBERNETES_VERSION) -> list[s
             timeout=300,
             check=False,
         )
-    problems = [line for line in done.stdout.splitlines() if line.split(" ", 1)[0] in {"ERROR", "WARN", "FATAL"}]
+    problems = [
+        line for line in done.stdout.splitlines() if line.split(" ", 1)[0] in {"ERROR", "WARN", "FATAL"}
+    ]
     if done.returncode != 0 and not problems:
         problems = [f"kubernetes-validate exited {done.returncode}: {done.stdout}{done.stderr}"]
     return problems

@@ -91,7 +91,9 @@ def start_from_manifest(
         def env_of(container: Doc) -> dict[str, str]:
             return on_this_machine(container_env(container, rendered, places.secrets), places, workdir)
 
-        migrate_output = "".join(run_to_completion(c, env_of(c), workdir) for c in spec.get("initContainers", []))
+        migrate_output = "".join(
+            run_to_completion(c, env_of(c), workdir) for c in spec.get("initContainers", [])
+        )
         (app,) = spec["containers"]
         env = env_of(app)
         with serving(app, env, places, workdir) as running:
@@ -109,9 +111,13 @@ def start_from_manifest(
                 status, body = get(f"{nats.monitor_url}/connz")
                 return status == 200 and any(c.get("name") for c in json.loads(body).get("connections", []))
 
-            wait_for(running, f"a connection to the test NATS ({nats.url})", connected_here, NATS_CONNECT_SECONDS)
+            wait_for(
+                running, f"a connection to the test NATS ({nats.url})", connected_here, NATS_CONNECT_SECONDS
+            )
             # A token from "the identity provider" (issuer as configured, key served as its JWKS).
-            token = issue_dev_token(dev_keys[0], role="admin", org=None, issuer=env.get("CLINIC_JWT_ISSUER", ""))
+            token = issue_dev_token(
+                dev_keys[0], role="admin", org=None, issuer=env.get("CLINIC_JWT_ISSUER", "")
+            )
             status, _ = get(f"{running.base_url}/v1/admin/dead-letters", {"Authorization": f"Bearer {token}"})
             metrics_status, metrics = get(f"{running.base_url}/metrics")
             assert metrics_status == 200
@@ -120,7 +126,11 @@ def start_from_manifest(
 
 @pytest.fixture
 def start(
-    production: Rendered, database_factory: Any, nats_factory: Any, dev_keys: tuple[Path, Path], tmp_path: Path
+    production: Rendered,
+    database_factory: Any,
+    nats_factory: Any,
+    dev_keys: tuple[Path, Path],
+    tmp_path: Path,
 ) -> Callable[..., Started]:
     def run(name: str, rendered: Rendered = production) -> Started:
         return start_from_manifest(
@@ -150,8 +160,17 @@ def exposed_metric_names(text: str) -> set[str]:
 
 def alerted_service_metrics(rendered: Rendered) -> set[str]:
     """Metric names the PrometheusRule reads from the services (their selector names part-of)."""
-    exprs = [str(r["expr"]) for rule in rendered.of_kind("PrometheusRule") for g in rule["spec"]["groups"] for r in g["rules"]]
-    found = {m for e in exprs for m in re.findall(r'([a-zA-Z_:][a-zA-Z0-9_:]*)\{app_kubernetes_io_part_of="clinic"', e)}
+    exprs = [
+        str(r["expr"])
+        for rule in rendered.of_kind("PrometheusRule")
+        for g in rule["spec"]["groups"]
+        for r in g["rules"]
+    ]
+    found = {
+        m
+        for e in exprs
+        for m in re.findall(r'([a-zA-Z_:][a-zA-Z0-9_:]*)\{app_kubernetes_io_part_of="clinic"', e)
+    }
     return found - {"up"}  # `up` is Prometheus' own
 
 
