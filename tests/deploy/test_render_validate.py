@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 from k8s_manifests import (
     K8S,
     KUBERNETES_VERSION,
@@ -111,3 +112,11 @@ def test_a_kustomization_with_a_missing_file_fails_to_render(tmp_path: Path) -> 
     (tmp_path / "kustomization.yaml").write_text("resources: [deployment.yaml]\n")
     with pytest.raises(RenderError):
         render(tmp_path)
+
+
+@pytest.mark.parametrize("path", sorted((K8S / "examples").glob("*.yaml")), ids=lambda p: p.name)
+def test_examples_validate(path: Path) -> None:
+    """The manifests the operations guide tells operators to apply are valid too."""
+    docs = [d for d in yaml.safe_load_all(path.read_text()) if d]
+    assert docs
+    assert validation_errors(docs) == []
