@@ -197,7 +197,7 @@ async def test_patient_sees_only_themselves(records: Any, registrar: dict[str, s
         (b"[]", "application/json", 422, "validation_failed"),
         (b"null", "application/json", 422, "validation_failed"),
         (b"\xff\xfe", "application/json", 422, "validation_failed"),
-        (b"organization_id=1", "application/x-www-form-urlencoded", 422, "validation_failed"),
+        (b"organization_id=1", "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
     ],
 )
 async def test_malformed_bodies_get_4xx_problem(

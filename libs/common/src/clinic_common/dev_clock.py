@@ -10,11 +10,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import AwareDatetime, Field
+from pydantic import BaseModel, Field
 
 from clinic_common.auth import PUBLIC
 from clinic_common.errors import AppError, NotFound
-from clinic_common.schemas import RequestModel
+from clinic_common.openapi import declare_problems, problems
+from clinic_common.schemas import Instant, RequestModel
 
 
 async def _development_only(request: Request) -> None:
@@ -23,6 +24,7 @@ async def _development_only(request: Request) -> None:
         raise NotFound()
 
 
+declare_problems(_development_only, NotFound)
 router = APIRouter(prefix="/_dev", tags=["development"], dependencies=[Depends(_development_only)])
 
 
@@ -44,16 +46,25 @@ LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 
 
 class ClockSet(RequestModel):
-    now: AwareDatetime | None = None
+    now: Instant | None = None
     advance_seconds: float | None = Field(default=None, allow_inf_nan=False, ge=-1e10, le=1e10)
 
 
-@router.get("/clock", openapi_extra=PUBLIC)
+class ClockRead(BaseModel):
+    now: datetime
+
+
+@router.get("/clock", openapi_extra=PUBLIC, response_model=ClockRead)
 async def get_clock(request: Request) -> dict[str, Any]:
     return {"now": request.app.state.clock.now()}
 
 
-@router.put("/clock", openapi_extra=PUBLIC)
+@router.put(
+    "/clock",
+    openapi_extra=PUBLIC,
+    response_model=ClockRead,
+    responses=problems(ClockNotSettable, ClockOutOfRange),
+)
 async def set_clock(request: Request, body: ClockSet) -> dict[str, Any]:
     clock = request.app.state.clock
     if not hasattr(clock, "set"):

@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -36,6 +37,10 @@ from clinic_common.errors import AppError
 log = logging.getLogger(__name__)
 
 KEEP_FOR = timedelta(hours=24)
+
+# 1 to 255 visible ASCII characters, inner spaces allowed; the OpenAPI document says the same.
+KEY_PATTERN = r"^[\x21-\x7e]([\x20-\x7e]{0,253}[\x21-\x7e])?$"
+KEY_RE = re.compile(KEY_PATTERN)
 
 
 class IdempotencyKeyReused(AppError):
@@ -63,7 +68,7 @@ class IdempotencyKeyRequired(AppError):
 class IdempotencyKeyInvalid(AppError):
     status = 400
     code = "idempotency_key_invalid"
-    title = "The Idempotency-Key must be 1 to 255 printable characters"
+    title = "The Idempotency-Key must be 1 to 255 visible ASCII characters"
 
 
 @dataclass(frozen=True)
@@ -246,7 +251,7 @@ class Idempotency:
         self.request = request
         self.session = session
         self.key = key
-        if key is not None and not (1 <= len(key) <= 255 and key.isprintable()):
+        if key is not None and not KEY_RE.fullmatch(key):
             raise IdempotencyKeyInvalid()
 
     @property
@@ -305,7 +310,15 @@ class Idempotency:
 async def get_idempotency(
     request: Request,
     session: SessionDep,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="Makes the request safe to retry (api.md, Idempotency)",
+            # Documented, and checked by `Idempotency` itself (400 `idempotency_key_invalid`).
+            json_schema_extra={"minLength": 1, "maxLength": 255, "pattern": KEY_PATTERN},
+        ),
+    ] = None,
 ) -> Idempotency:
     return Idempotency(request, session, idempotency_key)
 

@@ -9,10 +9,19 @@ years, so converting them between time zones cannot overflow.
 from __future__ import annotations
 
 import re
+import types
 from datetime import date, datetime, time
-from typing import Annotated, Any, Final, Generic, TypeVar
+from typing import Annotated, Any, Final, Generic, TypeVar, Union, get_args, get_origin
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 
 __all__ = [
     "EARLIEST_YEAR",
@@ -117,13 +126,41 @@ LocalTime = Annotated[
 offset: these times are local to a branch's zone by definition."""
 
 
+def _scalar(annotation: Any) -> type | None:
+    """int, float or bool when a field holds one of them (or None), else None."""
+    if get_origin(annotation) is Annotated:
+        return _scalar(get_args(annotation)[0])
+    if get_origin(annotation) in (Union, types.UnionType):
+        kinds = {_scalar(a) for a in get_args(annotation) if a is not type(None)}
+        return kinds.pop() if len(kinds) == 1 else None
+    return annotation if annotation in (int, float, bool) else None
+
+
 class RequestModel(BaseModel):
     """Request bodies refuse unknown fields: a typo must not be silently ignored.
 
-    Strings are taken as sent (no silent stripping), so `maxLength` in the document means what the
-    server checks; numbers and booleans are declared `strict=True` where they are defined."""
+    Values keep the JSON type the document declares: an `integer` field takes 27 or 27.0 but not
+    "27" or true, a `number` not "1.5", a `boolean` only true or false (pydantic alone would take
+    "27", "1.5" and "yes"). Strings are taken as sent, without silent stripping, so `maxLength` in
+    the document is what the server checks."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _json_type(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        kind = _scalar(field.annotation) if field is not None else None
+        if kind is None or value is None:
+            return value
+        if kind is bool:
+            if not isinstance(value, bool):
+                raise ValueError("expected a JSON boolean (true or false)")
+        elif isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"expected a JSON {'integer' if kind is int else 'number'}")
+        elif kind is int and isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value
 
 
 class ResponseModel(BaseModel):

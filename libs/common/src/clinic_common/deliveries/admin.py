@@ -14,6 +14,7 @@ from clinic_common.auth import Principal, require_roles
 from clinic_common.db.platform import PlatformTables
 from clinic_common.db.session import SessionDep
 from clinic_common.errors import AppError, NotFound
+from clinic_common.openapi import problems
 
 
 class DeliveryRead(BaseModel):
@@ -80,7 +81,7 @@ async def list_deliveries(
     return {"items": rows, "next_cursor": str(rows[-1]["id"]) if more else None}
 
 
-@router.get("/{delivery_id}", response_model=DeliveryRead)
+@router.get("/{delivery_id}", response_model=DeliveryRead, responses=problems(NotFound))
 async def read_delivery(
     request: Request, session: SessionDep, delivery_id: UUID, _: AdminDep
 ) -> dict[str, Any]:
@@ -91,7 +92,9 @@ async def read_delivery(
     return dict(row)
 
 
-@router.post("/{delivery_id}/retry", response_model=DeliveryRead)
+@router.post(
+    "/{delivery_id}/retry", response_model=DeliveryRead, responses=problems(NotFound, DeliveryNotRetryable)
+)
 async def retry_delivery(
     request: Request, session: SessionDep, delivery_id: UUID, _: AdminDep
 ) -> dict[str, Any]:

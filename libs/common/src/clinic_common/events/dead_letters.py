@@ -11,9 +11,10 @@ from pydantic import BaseModel
 from sqlalchemy import select, update
 
 from clinic_common.auth import Principal, require_roles
-from clinic_common.errors import AppError, NotFound
+from clinic_common.errors import AppError, NotFound, ServiceUnavailable
 from clinic_common.events.consumer import EventProcessor
 from clinic_common.events.envelope import EventEnvelope
+from clinic_common.openapi import problems
 
 
 class DeadLetterRead(BaseModel):
@@ -51,7 +52,7 @@ router = APIRouter(prefix="/v1/admin/dead-letters", tags=["operations"])
 AdminDep = Annotated[Principal, require_roles("admin")]
 
 
-@router.get("", response_model=DeadLetterPage)
+@router.get("", response_model=DeadLetterPage, responses=problems(ServiceUnavailable))
 async def list_dead_letters(
     request: Request,
     _: AdminDep,
@@ -68,7 +69,11 @@ async def list_dead_letters(
     return {"items": [dict(r) for r in rows], "next_cursor": None}
 
 
-@router.post("/{dead_letter_id}/replay", response_model=ReplayResult)
+@router.post(
+    "/{dead_letter_id}/replay",
+    response_model=ReplayResult,
+    responses=problems(NotFound, DeadLetterNotReplayable, ServiceUnavailable),
+)
 async def replay_dead_letter(request: Request, dead_letter_id: UUID, _: AdminDep) -> ReplayResult:
     """Run the parked event through its handler again; the inbox still makes it take effect once."""
     processor: EventProcessor = request.app.state.event_processor

@@ -22,8 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clinic_common.auth import Principal, require_roles
 from clinic_common.db.platform import PlatformTables
-from clinic_common.errors import AppError, NotFound
+from clinic_common.errors import AppError, NotFound, ServiceUnavailable
 from clinic_common.events.outbox import notify_relay
+from clinic_common.openapi import problems
 
 
 async def park_outbox_row(engine: AsyncEngine, platform: PlatformTables, event_id: UUID, error: str) -> bool:
@@ -101,7 +102,7 @@ router = APIRouter(prefix="/v1/admin/outbox-dead-letters", tags=["operations"])
 AdminDep = Annotated[Principal, require_roles("admin")]
 
 
-@router.get("", response_model=OutboxDeadLetterPage)
+@router.get("", response_model=OutboxDeadLetterPage, responses=problems(ServiceUnavailable))
 async def list_outbox_dead_letters(
     request: Request,
     _: AdminDep,
@@ -119,7 +120,11 @@ async def list_outbox_dead_letters(
     return {"items": [dict(r) for r in rows], "next_cursor": None}
 
 
-@router.post("/{dead_letter_id}/replay", response_model=OutboxReplayResult)
+@router.post(
+    "/{dead_letter_id}/replay",
+    response_model=OutboxReplayResult,
+    responses=problems(NotFound, OutboxDeadLetterNotReplayable, ServiceUnavailable),
+)
 async def replay_outbox_dead_letter(
     request: Request, dead_letter_id: UUID, _: AdminDep
 ) -> OutboxReplayResult:

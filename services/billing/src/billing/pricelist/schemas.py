@@ -8,7 +8,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from clinic_common.money import MoneyModel
-from clinic_common.schemas import RequestModel
+from clinic_common.schemas import LocalDate, RequestModel
 
 SERVICE_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
 CATEGORY_PATTERN = r"^[a-z][a-z0-9_]{0,49}$"
@@ -16,7 +16,7 @@ CATEGORY_PATTERN = r"^[a-z][a-z0-9_]{0,49}$"
 
 class PriceListItemCreate(RequestModel):
     service_code: str = Field(pattern=SERVICE_CODE_PATTERN)
-    name: str = Field(min_length=1, max_length=300)
+    name: str = Field(min_length=1, max_length=300, pattern=r"\S")
     # Shape only: a foreign currency passes the schema and is refused by BIL-5 (`currency_not_accepted`).
     price: MoneyModel
     state_order: bool = False
@@ -29,8 +29,10 @@ class PriceListItemCreate(RequestModel):
 
 class PriceListCreate(RequestModel):
     organization_id: UUID
-    effective_from: date
-    approval_order: str = Field(min_length=1, max_length=200, description="The director's order (O 12.1)")
+    effective_from: LocalDate
+    approval_order: str = Field(
+        min_length=1, max_length=200, pattern=r"\S", description="The director's order (O 12.1)"
+    )
     items: list[PriceListItemCreate] = Field(min_length=1, max_length=2000)
 
 

@@ -7,13 +7,14 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
-from clinic_common.auth import Principal
+from clinic_common.auth import OrganizationForbidden, Principal
 from clinic_common.db import SessionDep
+from clinic_common.openapi import problems, unknown_entity
 from clinic_common.schemas import Page
 
 from home_visits import access
 from home_visits.zone import service
-from home_visits.zone.domain import GeoPoint, ZoneDecision
+from home_visits.zone.domain import AddressOutsideServiceZones, GeoPoint, ZoneDecision
 from home_visits.zone.models import Zone
 from home_visits.zone.schemas import BandRead, ZoneCheckCreate, ZoneCheckRead, ZoneRead
 
@@ -46,14 +47,22 @@ def to_check_read(d: ZoneDecision) -> ZoneCheckRead:
     )
 
 
-@router.get("/v1/zones", response_model=Page[ZoneRead])
+@router.get(
+    "/v1/zones",
+    response_model=Page[ZoneRead],
+    responses=problems(OrganizationForbidden, unknown_entity("organization")),
+)
 async def list_zones(organization_id: UUID, session: SessionDep, principal: ZoneReaderDep) -> Page[ZoneRead]:
     """The organization's base zone and branch zones in their order (ORG-2, HV-4, BIL-15)."""
     zones = await service.list_zones(session, principal, organization_id)
     return Page[ZoneRead](items=[to_read(z) for z in zones])
 
 
-@router.post("/v1/zone-checks", response_model=ZoneCheckRead)
+@router.post(
+    "/v1/zone-checks",
+    response_model=ZoneCheckRead,
+    responses=problems(OrganizationForbidden, unknown_entity("organization"), AddressOutsideServiceZones),
+)
 async def check_zone(body: ZoneCheckCreate, session: SessionDep, principal: ZoneReaderDep) -> ZoneCheckRead:
     """Which branch serves an address and in which distance band (HV-4, BIL-15, BIL-16);
     422 `address_outside_service_zones` beyond the last band."""

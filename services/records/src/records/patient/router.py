@@ -8,12 +8,20 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from clinic_common.auth import Principal
+from clinic_common.auth import OrganizationForbidden, Principal
 from clinic_common.db import SessionDep
 from clinic_common.idempotency import IdempotencyDep
+from clinic_common.openapi import problems, unknown_entity
 
 from records import access
 from records.patient import service
+from records.patient.domain import (
+    BirthDateInFuture,
+    DuplicatePatient,
+    IinRequired,
+    InvalidIinError,
+    PersonalDataConsentRequired,
+)
 from records.patient.models import Patient
 from records.patient.schemas import Address, IdentityDocument, PatientCreate, PatientRead
 
@@ -41,7 +49,18 @@ def to_read(p: Patient) -> PatientRead:
     )
 
 
-@router.post("", status_code=201, response_model=PatientRead)
+REGISTER_PROBLEMS = problems(
+    OrganizationForbidden,
+    unknown_entity("organization"),
+    IinRequired,
+    InvalidIinError,
+    BirthDateInFuture,
+    PersonalDataConsentRequired,
+    DuplicatePatient,
+)
+
+
+@router.post("", status_code=201, response_model=PatientRead, responses=REGISTER_PROBLEMS)
 async def register_patient(
     request: Request, body: PatientCreate, session: SessionDep, principal: RegistrarDep, idem: IdempotencyDep
 ) -> JSONResponse:
@@ -59,6 +78,6 @@ async def register_patient(
     )
 
 
-@router.get("/{patient_id}", response_model=PatientRead)
+@router.get("/{patient_id}", response_model=PatientRead, responses=problems(access.PatientNotFound))
 async def read_patient(patient_id: UUID, session: SessionDep, principal: ReaderDep) -> PatientRead:
     return to_read(await service.get_patient(session, principal, patient_id))

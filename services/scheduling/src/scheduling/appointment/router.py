@@ -10,16 +10,24 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from clinic_common.auth import Principal
+from clinic_common.auth import BranchForbidden, Principal
 from clinic_common.db import SessionDep
-from clinic_common.errors import register_constraint_error
+from clinic_common.errors import InstantOutOfRange, register_constraint_error
 from clinic_common.idempotency import IdempotencyDep
+from clinic_common.openapi import problems, unknown_entity
 
 from scheduling import access
 from scheduling.appointment import service
-from scheduling.appointment.domain import PatientBusy, SlotTaken
+from scheduling.appointment.domain import (
+    AppointmentNotFound,
+    OutsideWorkingHours,
+    PatientBusy,
+    PractitionerUnavailable,
+    SlotTaken,
+)
 from scheduling.appointment.models import Appointment
 from scheduling.appointment.schemas import AppointmentCreate, AppointmentRead, Payer, PayerKind
+from scheduling.catalog.repository import ServiceUnknown
 
 register_constraint_error("ex_appointments_practitioner_overlap", SlotTaken)
 register_constraint_error("ex_appointments_patient_overlap", PatientBusy)
@@ -54,7 +62,19 @@ async def _zone(session: SessionDep, a: Appointment) -> str:
     return org.time_zone if org else "UTC"
 
 
-@router.post("", status_code=201, response_model=AppointmentRead)
+BOOK_PROBLEMS = problems(
+    unknown_entity("patient"),
+    PractitionerUnavailable,
+    ServiceUnknown,
+    InstantOutOfRange,
+    OutsideWorkingHours,
+    BranchForbidden,
+    SlotTaken,
+    PatientBusy,
+)
+
+
+@router.post("", status_code=201, response_model=AppointmentRead, responses=BOOK_PROBLEMS)
 async def book(
     request: Request, body: AppointmentCreate, session: SessionDep, principal: BookerDep, idem: IdempotencyDep
 ) -> JSONResponse:
@@ -69,7 +89,7 @@ async def book(
     return await idem.run(run, principal_subject=principal.subject)
 
 
-@router.get("/{appointment_id}", response_model=AppointmentRead)
+@router.get("/{appointment_id}", response_model=AppointmentRead, responses=problems(AppointmentNotFound))
 async def read(appointment_id: UUID, session: SessionDep, principal: ReaderDep) -> AppointmentRead:
     appointment = await service.get(session, principal, appointment_id)
     return to_read(appointment, await _zone(session, appointment))

@@ -6,9 +6,9 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
-from clinic_common.schemas import RequestModel
+from clinic_common.schemas import Instant, RequestModel
 
 
 class Channel(StrEnum):
@@ -37,7 +37,7 @@ class AppointmentCreate(RequestModel):
     patient_id: UUID
     practitioner_id: UUID
     service_code: str = Field(min_length=1, max_length=64)
-    start: AwareDatetime
+    start: Instant
     channel: Channel
     payer: Payer | None = None
 

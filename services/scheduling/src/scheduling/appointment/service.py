@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clinic_common.auth import Principal
-from clinic_common.calendar import Country, is_public_holiday
+from clinic_common.calendar import Country, is_public_holiday, to_local
 from clinic_common.errors import error_from_db
 from clinic_common.events.catalog import type_of
 from clinic_common.events.outbox import Outbox
@@ -49,8 +48,7 @@ async def book(
     assert org is not None  # practitioners belong to an organization (foreign key)
     shifts = await repo.shifts_of(practitioner.id)
     branches = await repo.branches(sorted({s.branch_id for s in shifts}))
-    tz = ZoneInfo(org.time_zone)
-    start = body.start.astimezone(tz)
+    start = to_local(body.start, org.time_zone)  # 422 `instant_out_of_range`, never an OverflowError
     end = start + timedelta(minutes=service.duration_minutes)
     branch_id = place_visit(
         start,

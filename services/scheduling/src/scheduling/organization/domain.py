@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from clinic_common.calendar import P_OPENING_HOURS, Country, OpeningHours, add_working_days
 from clinic_common.calendar import OpeningInterval as CalendarInterval
 from clinic_common.errors import AppError, NotFound
+from clinic_common.schemas import LocalTime
 
 Currency = Literal["KZT", "RUB"]
 CountryCode = Literal["KZ", "RU"]
@@ -72,8 +73,8 @@ class WeeklyInterval(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     weekday: int = Field(ge=0, le=6)  # 0 = Monday
-    opens: time
-    closes: time
+    opens: LocalTime
+    closes: LocalTime
 
     @model_validator(mode="after")
     def _ordered(self) -> WeeklyInterval:

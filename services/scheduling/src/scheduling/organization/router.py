@@ -10,9 +10,11 @@ from fastapi import APIRouter, Query, Request
 
 from clinic_common.auth import PUBLIC
 from clinic_common.db import SessionDep
+from clinic_common.openapi import problems
 from clinic_common.schemas import Page
 
 from scheduling.organization import service
+from scheduling.organization.domain import OrganizationNotFound
 from scheduling.organization.models import Branch, Organization
 from scheduling.organization.schemas import BranchRead, OrganizationRead, PolicySummary
 
@@ -80,7 +82,12 @@ async def list_organizations(
     return Page(items=items, next_cursor=str(rows[limit - 1].id) if len(rows) > limit else None)
 
 
-@router.get("/{organization_id}", response_model=OrganizationRead, openapi_extra=PUBLIC)
+@router.get(
+    "/{organization_id}",
+    response_model=OrganizationRead,
+    openapi_extra=PUBLIC,
+    responses=problems(OrganizationNotFound),
+)
 async def read_organization(request: Request, organization_id: UUID, session: SessionDep) -> OrganizationRead:
     """One organization with its branches, hours and policy in force. Public."""
     return to_read(await service.get_organization(session, organization_id), request.app.state.clock.now())

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from clinic_common.schemas import RequestModel
+from clinic_common.schemas import LocalTime, RequestModel
 
 from scheduling.organization.domain import (
     CountryCode,
@@ -83,8 +83,8 @@ class PolicySummary(BaseModel):
     medical_info_channels: list[MedicalChannel]
     payment_timing: PaymentTiming
     queue_priority: list[QueueGroup]
-    home_visit_cutoff_working_day: time | None
-    home_visit_cutoff_day_off: time | None
+    home_visit_cutoff_working_day: LocalTime | None
+    home_visit_cutoff_day_off: LocalTime | None
     home_visit_intake_hours: list[WeeklyInterval]
     next_change: date | None = Field(description="When a newer published version takes effect")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 from uuid import UUID
 
@@ -10,10 +9,12 @@ from fastapi import APIRouter, Depends, Query
 
 from clinic_common.auth import PUBLIC, Principal
 from clinic_common.db import SessionDep
-from clinic_common.schemas import Page
+from clinic_common.openapi import declare_problems, problems
+from clinic_common.schemas import LocalDate, Page
 
 from scheduling import access
 from scheduling.practitioner import service
+from scheduling.practitioner.domain import PractitionerNotFound
 from scheduling.practitioner.models import Practitioner, Shift
 from scheduling.practitioner.schemas import CertificateRead, PractitionerRead, ShiftRead
 
@@ -28,6 +29,7 @@ async def _practitioner(practitioner_id: UUID, session: SessionDep) -> Practitio
 
 PractitionerDep = Annotated[Practitioner, Depends(_practitioner)]
 """Validate-and-fetch: the practitioner of the path, or 404 `practitioner_not_found`."""
+declare_problems(_practitioner, PractitionerNotFound)
 
 
 def to_read(p: Practitioner) -> PractitionerRead:
@@ -93,12 +95,16 @@ async def read_practitioner(practitioner: PractitionerDep) -> PractitionerRead:
     return to_read(practitioner)
 
 
-@router.get("/{practitioner_id}/shifts", response_model=Page[ShiftRead])
+@router.get(
+    "/{practitioner_id}/shifts", response_model=Page[ShiftRead], responses=problems(PractitionerNotFound)
+)
 async def list_shifts(
     practitioner_id: UUID,
     session: SessionDep,
     principal: StaffDep,
-    valid_on: Annotated[date | None, Query(description="Only shifts valid on this branch-local date")] = None,
+    valid_on: Annotated[
+        LocalDate | None, Query(description="Only shifts valid on this branch-local date")
+    ] = None,
 ) -> Page[ShiftRead]:
     """The practitioner's weekly shifts per branch (SCH-1); staff of the organization only.
     A practitioner has a few dozen shifts at most, so the list comes in one page."""

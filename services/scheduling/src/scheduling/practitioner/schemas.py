@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field, model_validator
 
-from clinic_common.schemas import RequestModel
+from clinic_common.schemas import LocalTime, RequestModel
 
 from scheduling.practitioner.domain import VisitType
 
@@ -89,8 +89,8 @@ class ShiftRead(BaseModel):
     branch_id: UUID
     time_zone: str
     weekday: int
-    starts: time
-    ends: time
+    starts: LocalTime
+    ends: LocalTime
     valid_from: date
     valid_to: date | None
     works_on_holidays: bool
