@@ -9,6 +9,7 @@ from clinic_common.calendar import (
     DEFAULT_TIME_ZONES,
     P_OPENING_HOURS,
     Country,
+    InstantOutOfRange,
     OpeningHours,
     OpeningInterval,
     add_working_days,
@@ -209,3 +210,36 @@ def test_org2_opening_hours_validation() -> None:
 def test_org2_opening_hours_json_round_trip() -> None:
     restored = OpeningHours.model_validate_json(P_OPENING_HOURS.model_dump_json())
     assert restored == P_OPENING_HOURS
+
+
+# --- conversions at the edges of Python's calendar (issue 5, point 9) -------------------------
+
+
+@pytest.mark.parametrize(
+    ("instant", "zone"),
+    [
+        (datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=14))), "Asia/Almaty"),
+        (datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=14))), "UTC"),
+        (datetime(9999, 12, 31, 23, 59, tzinfo=timezone(timedelta(hours=-14))), "Asia/Almaty"),
+        (datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC), "Europe/Moscow"),
+    ],
+)
+def test_conversions_that_leave_the_calendar_are_refused_not_overflowed(instant: datetime, zone: str) -> None:
+    """These answered 500 (OverflowError) from `GET /v1/price-list?at=` and a booking `start`."""
+    with pytest.raises(InstantOutOfRange) as refused:
+        to_local(instant, zone)
+    assert (refused.value.status, refused.value.code) == (422, "instant_out_of_range")
+    with pytest.raises(InstantOutOfRange):
+        local_date(instant, zone)
+
+
+def test_local_to_utc_at_the_calendar_edges_is_refused() -> None:
+    with pytest.raises(InstantOutOfRange):
+        local_to_utc(date(1, 1, 1), time(0, 0), "Asia/Almaty")
+    with pytest.raises(InstantOutOfRange):
+        local_to_utc(date(9999, 12, 31), time(23, 0), "America/Los_Angeles")
+
+
+def test_next_working_day_after_the_last_date_is_refused() -> None:
+    with pytest.raises(InstantOutOfRange):
+        next_working_day(KZ, date.max)

@@ -18,9 +18,11 @@ from clinic_common.errors import (
     AppError,
     Conflict,
     InternalError,
+    ServiceUnavailable,
     UnknownEntity,
     error_from_db,
     install_error_handlers,
+    is_outage,
     register_constraint_error,
     validation_pointers,
 )
@@ -163,6 +165,46 @@ def test_other_database_errors_are_500() -> None:
     assert err.status == 500
 
 
+# 08006 connection failure, 53300 too many connections, 57P01 admin shutdown, 57P03 cannot connect
+# now (starting up), 57014 statement cancelled by its timeout.
+@pytest.mark.parametrize("sqlstate", ["08006", "08001", "53300", "57P01", "57P03", "57014"])
+def test_database_outage_sqlstates_are_503_with_retry_after(sqlstate: str) -> None:
+    err = error_from_db(OperationalError("SELECT 1", {}, wrapped(FakeDriverError(sqlstate=sqlstate))))
+    assert isinstance(err, ServiceUnavailable)
+    assert (err.status, err.code) == (503, "service_unavailable")
+    assert int(err.headers["Retry-After"]) > 0
+
+
+def test_invalidated_connection_is_an_outage() -> None:
+    exc = DBAPIError("SELECT 1", {}, Exception("connection was closed"), connection_invalidated=True)
+    assert isinstance(error_from_db(exc), ServiceUnavailable)
+
+
+def _chained(outer: Exception, cause: BaseException) -> Exception:
+    outer.__cause__ = cause
+    return outer
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 5432)"),
+        OSError(113, "No route to host"),
+        TimeoutError(),
+        _chained(RuntimeError("while rolling back"), ConnectionResetError()),
+        ExceptionGroup("unhandled errors in a TaskGroup", [ConnectionRefusedError()]),
+    ],
+    ids=["refused", "oserror", "timeout", "caused-by", "group"],
+)
+def test_connection_level_errors_are_outages(exc: BaseException) -> None:
+    assert is_outage(exc)
+
+
+@pytest.mark.parametrize("exc", [RuntimeError("bug"), ValueError("bad"), KeyError("x")])
+def test_bugs_are_not_outages(exc: Exception) -> None:
+    assert not is_outage(exc)
+
+
 # --- installed handlers over HTTP -----------------------------------------------------------------
 
 
@@ -198,6 +240,18 @@ def make_app() -> FastAPI:
     @app.get("/db")
     async def db() -> None:
         raise IntegrityError("INSERT INTO secret_table", {"p": 1}, FakeDriverError("x_uq", "23505"))
+
+    @app.get("/db-down")
+    async def db_down() -> None:
+        raise ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 5432)")
+
+    @app.get("/db-gone")
+    async def db_gone() -> None:
+        raise OperationalError("SELECT 1", {}, wrapped(FakeDriverError(sqlstate="57P01")))
+
+    @app.get("/db-down-wrapped")
+    async def db_down_wrapped() -> None:
+        raise RuntimeError("the session could not roll back") from ConnectionResetError()
 
     return app
 
@@ -281,3 +335,50 @@ async def test_unexpected_exception_is_500_problem_without_traceback(
     for leak in ("Traceback", "RuntimeError", "secret-internal-detail", "app.py"):
         assert leak not in r.text
     assert any(rec.exc_info for rec in caplog.records)  # logged for operators instead
+
+
+@pytest.mark.parametrize("path", ["/db-down", "/db-gone", "/db-down-wrapped"])
+async def test_database_outage_is_503_problem_with_retry_after(client: httpx.AsyncClient, path: str) -> None:
+    r = await client.get(path)
+    body = problem(r)
+    assert (r.status_code, body["code"]) == (503, "service_unavailable")
+    assert int(r.headers["retry-after"]) > 0
+    assert "5432" not in r.text and "127.0.0.1" not in r.text
+
+
+async def test_unexpected_exception_tells_the_client_the_connection_closes(client: httpx.AsyncClient) -> None:
+    """Starlette re-raises after the 500 and uvicorn then drops the connection: the response must
+    say so, or a kept-alive client sends its next request into a closing socket (ECONNRESET)."""
+    r = await client.get("/boom")
+    assert r.status_code == 500
+    assert r.headers["connection"] == "close"
+
+
+async def test_handled_problems_keep_the_connection(client: httpx.AsyncClient) -> None:
+    for path in ("/refuse", "/db", "/db-down", "/items/not-a-uuid"):
+        r = await client.get(path)
+        assert "connection" not in r.headers, (path, r.headers)
+
+
+@pytest.mark.parametrize(
+    ("content_type", "content"),
+    [("application/x-www-form-urlencoded", b"name=a&count=1"), ("text/plain", b'{"name": "a", "count": 1}')],
+)
+async def test_non_json_body_is_415_problem(
+    client: httpx.AsyncClient, content_type: str, content: bytes
+) -> None:
+    r = await client.post("/items", content=content, headers={"Content-Type": content_type})
+    assert (r.status_code, problem(r)["code"]) == (415, "unsupported_media_type")
+
+
+async def test_json_media_types_are_parsed(client: httpx.AsyncClient) -> None:
+    for content_type in (
+        "application/json",
+        "application/json; charset=utf-8",
+        "application/merge-patch+json",
+    ):
+        r = await client.post(
+            "/items", content=b'{"name": "a", "count": 1}', headers={"Content-Type": content_type}
+        )
+        assert r.status_code in (200, 422), (content_type, r.text)
+        assert r.status_code != 415
