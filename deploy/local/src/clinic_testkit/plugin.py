@@ -115,6 +115,39 @@ def nats_factory(test_data_dir: Path) -> Iterator[NatsFactory]:
         factory.close()
 
 
+@pytest.fixture
+def pg_factory(test_data_dir: Path) -> Iterator[Any]:
+    """Call it for a dedicated, started PostgreSQL (`stop_immediately()`, `kill()`, `start()` again)."""
+    from clinic_testkit.processes import PgFactory
+
+    factory = PgFactory(test_data_dir)
+    try:
+        yield factory
+    finally:
+        factory.close()
+
+
+@pytest.fixture
+def service_processes(
+    test_data_dir: Path, dev_keys: tuple[Path, Path], clock_file: Path, pytestconfig: pytest.Config
+) -> Iterator[Any]:
+    """Services as real uvicorn processes with the dev stack's environment; killed at teardown."""
+    from clinic_testkit.processes import ServiceProcesses
+    from clinic_testkit.stack import TEST_SETTINGS
+
+    processes = ServiceProcesses(
+        test_data_dir / "processes",
+        root=Path(pytestconfig.rootpath),
+        public_key=dev_keys[1],
+        clock_file=clock_file,
+        defaults=TEST_SETTINGS,
+    )
+    try:
+        yield processes
+    finally:
+        processes.close()
+
+
 @pytest.fixture(scope="session")
 def template_cache(pg_server: PgServer, pytestconfig: pytest.Config) -> TemplateCache:
     """Session cache of `tmpl_<pkg>` databases, each migrated once per run."""
