@@ -10,7 +10,8 @@ from typing import Any
 
 from k8s_manifests import Doc, Rendered, containers, pod_spec, where
 
-WORKLOADS = ("Deployment", "StatefulSet")
+WORKLOADS = ("Deployment", "StatefulSet", "Job")
+LONG_RUNNING = ("Deployment", "StatefulSet")
 SECRET_LIKE = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|DATABASE_URL|_DSN)$", re.I)
 URL_CREDENTIALS = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@'\"]+:[^/\s@'\"]+@", re.I)
 PLACEHOLDERS = re.compile(r"\b(SERVICE|PACKAGE|PREFIX|ROUTE|DATABASE)\b")
@@ -19,8 +20,8 @@ PLACEHOLDERS = re.compile(r"\b(SERVICE|PACKAGE|PREFIX|ROUTE|DATABASE)\b")
 PROVIDED_SECRETS = {"clinic-api-tls", "clinic-backup-s3"}
 
 
-def workloads(r: Rendered) -> Iterator[Doc]:
-    for kind in WORKLOADS:
+def workloads(r: Rendered, kinds: tuple[str, ...] = WORKLOADS) -> Iterator[Doc]:
+    for kind in kinds:
         yield from r.of_kind(kind)
 
 
@@ -28,7 +29,7 @@ def probes(r: Rendered) -> list[str]:
     """Long-running containers have readiness and liveness probes on a declared port; the API's
     also a startup probe (migrations and imports must not trip liveness)."""
     problems = []
-    for doc in workloads(r):
+    for doc in workloads(r, LONG_RUNNING):
         for role, c in containers(doc):
             if role != "app":
                 continue
@@ -111,7 +112,7 @@ def disruption_budgets(r: Rendered) -> list[str]:
     """Every workload with two pods or more has a PDB that selects it and still lets a node drain."""
     problems = []
     hpas = {h["spec"]["scaleTargetRef"]["name"]: h for h in r.of_kind("HorizontalPodAutoscaler")}
-    for doc in workloads(r):
+    for doc in workloads(r, LONG_RUNNING):
         name = doc["metadata"]["name"]
         least = hpas[name]["spec"]["minReplicas"] if name in hpas else doc["spec"].get("replicas", 1)
         if least < 2:

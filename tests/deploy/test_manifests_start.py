@@ -1,6 +1,7 @@
-"""The manifests start the system: each rendered Deployment's init container (migrate) and app
-container run with the manifest's command, args and environment against the test stack's
-PostgreSQL and NATS, and the probes answer. Renaming a setting or an entry point fails it."""
+"""The manifests start the system: each service's rendered migration Job, then its Deployment's
+init container (wait-migrated) and app container run with the manifest's command, args and
+environment against the test stack's PostgreSQL and NATS, and the probes answer. Renaming a
+setting or an entry point fails it, and a pod whose Job did not run never serves."""
 
 from __future__ import annotations
 
@@ -56,11 +57,13 @@ def cluster_addresses(rendered: Rendered, nats_url: str, idp_origin: str) -> dic
     return mapping
 
 
-def operator_secrets(rendered: Rendered, deployment: Doc, database_url: str) -> dict[str, dict[str, str]]:
-    """The Secrets the pod reads: CloudNativePG's `<cluster>-app` (its `uri`) -> the test database."""
+def operator_secrets(
+    rendered: Rendered, workloads: list[Doc], database_url: str
+) -> dict[str, dict[str, str]]:
+    """The Secrets the pods read: CloudNativePG's `<cluster>-app` (its `uri`) -> the test database."""
     clusters = {c["metadata"]["name"] for c in rendered.of_kind("Cluster")}
     secrets: dict[str, dict[str, str]] = {}
-    for _, container in containers(deployment):
+    for _, container in (c for w in workloads for c in containers(w)):
         for entry in container.get("env", []):
             ref = entry.get("valueFrom", {}).get("secretKeyRef")
             if ref is None:
@@ -79,21 +82,24 @@ def start_from_manifest(
     nats: Any,
     dev_keys: tuple[Path, Path],
     workdir: Path,
+    run_job: bool = True,
 ) -> Started:
     deployment = rendered.get("Deployment", name)
+    job = rendered.get("Job", f"{name}-migrate")
     spec = pod_spec(deployment)
     with JwksServer(public_jwks(dev_keys[1])) as idp:
         places = Placeholders(
-            secrets=operator_secrets(rendered, deployment, database_url),
+            secrets=operator_secrets(rendered, [job, deployment], database_url),
             addresses=cluster_addresses(rendered, nats.url, idp.origin),
         )
 
         def env_of(container: Doc) -> dict[str, str]:
             return on_this_machine(container_env(container, rendered, places.secrets), places, workdir)
 
-        migrate_output = "".join(
-            run_to_completion(c, env_of(c), workdir) for c in spec.get("initContainers", [])
-        )
+        jobs = pod_spec(job)["containers"] if run_job else []
+        migrate_output = "".join(run_to_completion(c, env_of(c), workdir) for c in jobs)
+        for init in spec.get("initContainers", []):
+            run_to_completion(init, env_of(init), workdir)
         (app,) = spec["containers"]
         env = env_of(app)
         with serving(app, env, places, workdir) as running:
@@ -132,10 +138,11 @@ def start(
     dev_keys: tuple[Path, Path],
     tmp_path: Path,
 ) -> Callable[..., Started]:
-    def run(name: str, rendered: Rendered = production) -> Started:
+    def run(name: str, rendered: Rendered = production, run_job: bool = True) -> Started:
         return start_from_manifest(
             rendered,
             name,
+            run_job=run_job,
             database_url=database_factory.empty_database(),
             nats=nats_factory(),
             dev_keys=dev_keys,
@@ -179,7 +186,7 @@ def test_each_deployment_starts_from_its_manifest(
     name: str, start: Callable[..., Started], production: Rendered
 ) -> None:
     started = start(name)
-    assert "Running upgrade" in started.migrate_output  # a fresh database, migrated by the init container
+    assert "Running upgrade" in started.migrate_output  # a fresh database, migrated by the Job
     assert set(started.probes.values()) == {200}, started.probes
     assert started.authenticated_status == 200  # issuer, audience and JWKS settings reach the verifier
     missing = alerted_service_metrics(production) - exposed_metric_names(started.metrics)
@@ -187,8 +194,7 @@ def test_each_deployment_starts_from_its_manifest(
 
 
 def _renamed_config_key(rendered: Rendered, old: str, new: str) -> Rendered:
-    docs = json.loads(json.dumps(rendered.docs))
-    changed = Rendered(rendered.path, docs)
+    changed = Rendered(rendered.path, json.loads(json.dumps(rendered.docs)))
     data = changed.configmap("clinic-config")["data"]
     data[new] = data.pop(old)
     return changed
@@ -198,7 +204,7 @@ def _renamed_config_key(rendered: Rendered, old: str, new: str) -> Rendered:
     ("key", "failure"),
     [
         # production refuses to start without a key source
-        ("CLINIC_JWT_JWKS_URL", "exited .* before startupProbe"),
+        ("CLINIC_JWT_JWKS_URL", r"exited .* before startupProbe"),
         # the default (127.0.0.1:4222) may well answer on a developer's machine: the service must
         # be connected to the NATS the manifest names, not merely to some NATS
         ("CLINIC_NATS_URL", "a connection to the test NATS"),
@@ -211,18 +217,36 @@ def test_a_renamed_setting_in_the_configmap_fails_the_start(
         start("scheduling", _renamed_config_key(production, key, key.replace("_URL", "_URI")))
 
 
-@pytest.mark.parametrize(
-    ("container", "index", "wrong"),
-    [("app", ("args", 0), "scheduling.main:make_app"), ("migrate", ("command", 2), "scheduling.migrations")],
-    ids=["uvicorn-app-factory", "migrate-module"],
-)
-def test_a_wrong_entry_point_fails_the_start(
-    container: str, index: tuple[str, int], wrong: str, start: Callable[..., Started], production: Rendered
-) -> None:
-    docs = json.loads(json.dumps(production.docs))
-    changed = Rendered(production.path, docs)
-    spec = pod_spec(changed.get("Deployment", "scheduling"))
-    (target,) = [c for c in [*spec["initContainers"], *spec["containers"]] if c["name"] == container]
-    target[index[0]][index[1]] = wrong
+def _copy(rendered: Rendered) -> Rendered:
+    return Rendered(rendered.path, json.loads(json.dumps(rendered.docs)))
+
+
+def test_a_wrong_app_entry_point_fails_the_start(start: Callable[..., Started], production: Rendered) -> None:
+    changed = _copy(production)
+    (app,) = pod_spec(changed.get("Deployment", "scheduling"))["containers"]
+    app["args"][0] = "scheduling.main:make_app"
     with pytest.raises(StartFailed, match="exited"):
         start("scheduling", changed)
+
+
+def test_a_wrong_migration_entry_point_fails_the_job(
+    start: Callable[..., Started], production: Rendered
+) -> None:
+    changed = _copy(production)
+    (migrate,) = pod_spec(changed.get("Job", "scheduling-migrate"))["containers"]
+    migrate["command"][2] = "scheduling.migrations"
+    with pytest.raises(StartFailed, match=r"migrate: .* exited"):
+        start("scheduling", changed)
+
+
+def test_a_new_pod_does_not_serve_before_the_migration_job(
+    start: Callable[..., Started], production: Rendered
+) -> None:
+    """Rollout order: without the Job, the Deployment's init container waits and gives up (its
+    timeout shortened from the manifest's 1800 s); the app container never starts."""
+    changed = _copy(production)
+    (wait,) = pod_spec(changed.get("Deployment", "scheduling"))["initContainers"]
+    assert wait["command"][-2:] == ["--timeout", "1800"]
+    wait["command"][-1] = "3"
+    with pytest.raises(StartFailed, match=r"wait-migrated: .* exited 1"):
+        start("scheduling", changed, run_job=False)

@@ -71,3 +71,21 @@ async def test_two_concurrent_migrations_run_the_upgrades_once(database_factory:
         assert await holder.fetchval("SELECT count(*) FROM alembic_version") == 1
     finally:
         await holder.close()
+
+
+def test_wait_migrated_accepts_this_head_or_a_newer_schema_only() -> None:
+    """A pod of release N serves on N's head, or on a schema a newer release migrated (rolling
+    back under expand-then-contract); never on an older or an empty one."""
+    from alembic.script import ScriptDirectory
+
+    from clinic_common.cli import alembic_config, schema_ready
+
+    from scheduling.cli import SERVICE_DIR
+
+    script = ScriptDirectory.from_config(alembic_config(SERVICE_DIR, "postgresql://unused/x"))
+    heads = set(script.get_heads())
+    older = {r.down_revision for r in script.walk_revisions() if r.revision in heads}
+    assert schema_ready(heads, script)
+    assert schema_ready({"a_revision_of_a_newer_release"}, script)
+    assert not schema_ready({str(r) for r in older if r}, script)
+    assert not schema_ready(set(), script)

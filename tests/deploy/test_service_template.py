@@ -13,6 +13,7 @@ from k8s_manifests import K8S, ROOT, SERVICES_DIR, render, validation_errors
 
 SERVICE_FILES = sorted(SERVICES_DIR.glob("*/kustomization.yaml"))
 TEMPLATE_KINDS = {
+    "Job",
     "Deployment",
     "Service",
     "HorizontalPodAutoscaler",

@@ -1,8 +1,8 @@
 """The body of every service's `migrations/env.py`: async online migrations, offline SQL.
 
-Online migrations run under a transaction-scoped advisory lock: every replica's init container
-runs `migrate` (deploy/k8s), so when several start together one migrates and the others wait,
-then find the database at head and do nothing.
+Online migrations run under a transaction-scoped advisory lock, so when two `migrate` processes
+start together (a retried migration Job beside a slow one, two applies: deploy/k8s) one migrates
+and the other waits, then finds the database at head and does nothing.
 """
 
 from __future__ import annotations
