@@ -285,7 +285,7 @@ class EventConsumer:
                 with consumer_span(envelope.type, dict(msg.headers or {})):
                     fresh = await self.processor.process(envelope, failed_before=delivered > 1)
             except Exception as exc:
-                if await self.database.is_outage(exc):
+                if await self.database.is_outage():
                     await self.database.wait_until_up()  # held: the heartbeat keeps it ours
                     continue
                 if await self._failed(msg, envelope, exc):
@@ -299,8 +299,8 @@ class EventConsumer:
         """Count a real failure; nak with back-off or park. True means: try the message again."""
         try:
             failures = await self.processor.record_failure(envelope, repr(exc)[:4000])
-        except Exception as record_exc:
-            if await self.database.is_outage(record_exc):
+        except Exception:
+            if await self.database.is_outage():
                 await self.database.wait_until_up()
                 return True
             raise
@@ -328,8 +328,8 @@ class EventConsumer:
                     attempts=attempts,
                 )
                 break
-            except Exception as exc:
-                if not await self.database.is_outage(exc):
+            except Exception:
+                if not await self.database.is_outage():
                     raise  # not terminated: JetStream redelivers it after ack_wait
                 await self.database.wait_until_up()
         await _settle(msg.term)

@@ -12,35 +12,9 @@ import time
 from datetime import UTC, datetime
 
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 log = logging.getLogger(__name__)
-
-# SQLSTATEs of "the server is not there": connection exceptions (class 08), admin/crash shutdown,
-# "the database system is starting up", too many connections.
-_OUTAGE_STATES = ("57P01", "57P02", "57P03", "53300")
-
-
-def is_connection_error(exc: BaseException) -> bool:
-    """True if `exc` (or what caused it) says the database connection is gone or refused."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, OSError | PoolTimeoutError):
-            return True
-        if isinstance(current, DBAPIError) and current.connection_invalidated:
-            return True
-        state = getattr(current, "sqlstate", None) or getattr(current, "pgcode", None)
-        if isinstance(state, str) and (state.startswith("08") or state in _OUTAGE_STATES):
-            return True
-        name = type(current).__name__
-        if name in {"ConnectionDoesNotExistError", "InterfaceError"} and "closed" in str(current):
-            return True
-        current = getattr(current, "orig", None) or current.__cause__ or current.__context__
-    return False
 
 
 class DatabaseGate:
@@ -80,12 +54,17 @@ class DatabaseGate:
         except Exception:
             return False
 
-    async def is_outage(self, exc: BaseException) -> bool:
-        """A failure is an outage if it says so, or if the database does not answer right after."""
-        if is_connection_error(exc) or not await self.probe():
-            self.mark_down()
-            return True
-        return False
+    async def is_outage(self) -> bool:
+        """Called right after a failure: it was an outage if the database does not answer now.
+
+        Deciding by the probe, not by the exception's type, keeps a handler that fails for its
+        own reasons (even with a ConnectionRefusedError from some other server) counted: only
+        our own database being away holds an event without using up an attempt.
+        """
+        if await self.probe():
+            return False
+        self.mark_down()
+        return True
 
     def mark_down(self) -> None:
         if self.down_since is None:
