@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from clinic_common.schemas import LocalTime, RequestModel
+from clinic_common.schemas import Instant, LocalDate, LocalTime, RequestModel
 
 from scheduling.organization.domain import (
     CountryCode,
@@ -39,8 +39,8 @@ class BranchUpsert(RequestModel):
 
 
 class PolicyVersionUpsert(RequestModel):
-    effective_from: date
-    published_at: datetime | None = Field(default=None, description="Defaults to now when created")
+    effective_from: LocalDate
+    published_at: Instant | None = Field(default=None, description="Defaults to now when created")
     policy: Policy
 
 

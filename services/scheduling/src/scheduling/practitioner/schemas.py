@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date
 from uuid import UUID
 
 from pydantic import BaseModel, Field, model_validator
 
-from clinic_common.schemas import LocalTime, RequestModel
+from clinic_common.schemas import LocalDate, LocalTime, RequestModel
 
 from scheduling.practitioner.domain import VisitType
 
@@ -41,10 +41,10 @@ class ShiftUpsert(RequestModel):
     practitioner_id: UUID
     branch_id: UUID
     weekday: int = Field(ge=0, le=6, description="0 = Monday")
-    starts: time = Field(description="Branch-local wall-clock time")
-    ends: time
-    valid_from: date
-    valid_to: date | None = None
+    starts: LocalTime = Field(description="Branch-local wall-clock time")
+    ends: LocalTime
+    valid_from: LocalDate
+    valid_to: LocalDate | None = None
     works_on_holidays: bool = False
 
     @model_validator(mode="after")
