@@ -1,52 +1,47 @@
-"""Property-based fuzzing of every service's own OpenAPI document, with every Schemathesis check.
+"""Fuzzing every service's own OpenAPI document with Schemathesis, every check and every phase.
+
+This is `st run --checks all` through Schemathesis' Python engine: the examples, coverage, fuzzing
+and stateful phases, positive and negative data, and all built-in checks (no 5xx, documented status
+codes, media types and headers, responses matching their schemas, conforming data accepted and
+violating data refused, auth enforced, `Allow` on 405, ...), plus two checks of api.md's
+(Common behaviour) registered below:
+
+- every 4xx/5xx is `application/problem+json` with a stable `code`, and that code is one the
+  operation documents for the status (`x-problem-codes`, see clinic_common.openapi);
+- data the document calls valid is never refused as `validation_failed`: conforming data that
+  meets the state is refused by a rule, with the rule's code.
 
 Each service runs behind a real uvicorn server on seeded data: the demo seeds of scheduling,
 billing and home-visits, two patients registered through records, and every event these produced
-delivered to the services that consume it, as the relay and consumers would. Schemathesis
-generates schema-conforming and schema-violating requests for each operation, sends them over
-HTTP with an admin token of the seeded Almaty organization, and runs all its checks (the Python
-equivalent of `st run --checks all`): no 5xx, documented status codes and media types, responses
-matching their schemas, conforming data accepted, violating data refused, auth enforced, `Allow`
-on 405. On top of them, as api.md (Common behaviour) asks:
-
-- every 4xx is `application/problem+json` with a stable `code`, and that code is one the
-  operation documents for that status (`x-problem-codes`, see clinic_common.openapi);
-- data the document calls valid is never refused as `validation_failed`: a 422 for conforming
-  data must come from a rule (its `rule`/domain `code`), which is what conforming data meets.
-
-Rule refusals (404, 409, 422 with a domain code) are the expected answers to conforming data that
-meets the seeded state, hence `positive_data_acceptance` also expects 422. Path and body ids are
-drawn half of the time from the seeded objects, so responses of real objects are checked too.
-
-Hypothesis runs synchronously in a worker thread; the servers live on the test's event loop.
-Generation is derandomized, so a run is reproducible and CI-stable. The figures (operations,
-requests, failures) are printed per service.
+delivered to the services that consume it, as the relay and consumers would. Requests carry an
+admin token of the seeded Almaty organization; path, query and body ids are drawn half of the time
+from the seeded objects (Schemathesis dictionaries), so real objects' responses are checked too.
+Rule refusals (404, 409, and 422 with a domain code) are the expected answers to conforming data,
+hence `positive_data_acceptance` also expects 422. The figures (operations, requests, failures)
+are printed per service.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import json
 import socket
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import pytest
-import requests
 import schemathesis
 import uvicorn
 from fastapi import FastAPI
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.config import SchemathesisConfig
-from schemathesis.core.failures import Failure
-from schemathesis.core.result import Err, Ok
-from schemathesis.errors import FailureGroup
+from schemathesis.engine import Status, events, from_schema
 from sqlalchemy import select
 
 from clinic_common.clock import write_offset
@@ -64,16 +59,7 @@ pytestmark = pytest.mark.e2e
 
 SERVICES = ("scheduling", "billing", "records", "home-visits")
 SEEDS = {"scheduling": "scheduling.demo", "billing": "billing.demo", "home-visits": "home_visits.demo"}
-MAX_EXAMPLES = 25
-MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
-FUZZ_SETTINGS = settings(
-    max_examples=MAX_EXAMPLES,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    phases=[Phase.explicit, Phase.generate],  # failures are collected, not raised: nothing to shrink
-    suppress_health_check=list(HealthCheck),
-)
+MAX_EXAMPLES = 25  # per operation and phase; the four services take a few minutes together
 PROBLEM_JSON = "application/problem+json"
 
 
@@ -132,7 +118,6 @@ async def _deliver(services: dict[str, Svc], cursors: dict[str, int]) -> None:
 
 
 async def seed_system(stack: Stack) -> Seeded:
-    import importlib
 
     services = {name: await stack.start(name, run_workers=False) for name in SERVICES}
     for name, module in SEEDS.items():
@@ -204,128 +189,129 @@ async def serve(app: FastAPI) -> AsyncIterator[str]:
         sock.close()
 
 
-# --- the fuzzing -----------------------------------------------------------------------------------
+# --- api.md's checks, on top of Schemathesis' own --------------------------------------------------
 
 
-@dataclass
-class Findings:
-    operations: int = 0
-    sent: int = 0
-    statuses: Counter[int] = field(default_factory=Counter)
-    failures: dict[tuple[str, str, int], str] = field(default_factory=dict)
-
-    def add(self, op: str, problem: str, status: int, example: str) -> None:
-        self.failures.setdefault((op, problem, status), example)
-
-    def report(self) -> str:
-        return "\n".join(
-            f"{op}: {problem} [{status}]\n    {example}"
-            for (op, problem, status), example in sorted(self.failures.items())
-        )
-
-
-def header(response: Any, name: str) -> str:
-    """A response header of a Schemathesis response (whose headers map to lists of values)."""
+def _header(response: Any, name: str) -> str:
     for key, values in response.headers.items():
         if key.lower() == name.lower():
             return str(values[0]) if isinstance(values, list) else str(values)
     return ""
 
 
-def describe(response: Any) -> str:
-    request = response.request
-    body = (request.body or b"")[:300]
-    if isinstance(body, str):
-        body = body.encode()
-    keep = {k: v for k, v in request.headers.items() if k.lower() in {"content-type", "idempotency-key"}}
-    return (
-        f"{request.method} {request.path_url} headers={keep} body={body.decode('utf-8', 'replace')!r}"
-        f"\n    -> {response.status_code} {response.content[:300].decode('utf-8', 'replace')}"
-    )
-
-
-def _failures(error: BaseException) -> Iterable[Failure]:
-    if isinstance(error, FailureGroup):
-        for inner in error.exceptions:
-            yield from _failures(inner)
-    elif isinstance(error, Failure):
-        yield error
-    else:
-        raise error
-
-
-def problem_findings(case: schemathesis.Case[Any], response: Any, mode: GenerationMode) -> list[str]:
-    """api.md's rules for error bodies, and the document's own list of codes per status."""
+@schemathesis.check
+def problem_details(ctx: Any, response: Any, case: Any) -> bool | None:
+    """api.md: errors are problem+json with a stable code, and the document lists that code."""
     status = response.status_code
-    if not 400 <= status < 600:
-        return []
-    if not header(response, "content-type").startswith(PROBLEM_JSON):
-        return ["error is not problem+json"]
+    if status < 400:
+        return None
+    if not _header(response, "content-type").startswith(PROBLEM_JSON):
+        raise AssertionError(f"a {status} is not {PROBLEM_JSON}")
     try:
         body = json.loads(response.content)
     except ValueError:
-        return ["problem body is not JSON"]
+        raise AssertionError(f"the {status} problem body is not JSON") from None
     code = body.get("code") if isinstance(body, dict) else None
     if not isinstance(code, str) or not code:
-        return ["problem without code"]
-    found = []
-    declared = case.operation.definition.raw.get("responses", {}).get(str(status), {})
-    codes = declared.get("x-problem-codes")
+        raise AssertionError(f"a {status} problem without code")
+    documented = case.operation.definition.raw.get("responses", {}).get(str(status), {})
+    codes = documented.get("x-problem-codes")
     if codes is not None and code not in codes:
-        found.append(f"undeclared problem code {code!r} (declared: {', '.join(codes)})")
-    if mode is GenerationMode.POSITIVE and code == "validation_failed":
-        found.append("conforming data refused as validation_failed")
-    return found
+        raise AssertionError(
+            f"undocumented problem code {code!r} for {status} (documented: {', '.join(codes)})"
+        )
+    return None
 
 
-def fuzz_operation(
-    operation: schemathesis.APIOperation[Any, Any, Any, Any],
-    mode: GenerationMode,
-    base_url: str,
-    findings: Findings,
-) -> None:
-    """Runs in a worker thread: blocking HTTP to the server on the test's loop."""
-    op = f"{operation.method.upper()} {operation.path}"
-    http = requests.Session()  # kept-alive, as a client library would
-
-    @FUZZ_SETTINGS
-    @given(case=operation.as_strategy(generation_mode=mode))
-    def run(case: schemathesis.Case[Any]) -> None:
-        try:
-            response = case.call(base_url=base_url, session=http, timeout=60)
-        except (UnicodeEncodeError, ValueError) as exc:  # requests cannot put this on the wire
-            if "Invalid" in str(exc) or isinstance(exc, UnicodeEncodeError):
-                return
-            raise
-        findings.sent += 1
-        findings.statuses[response.status_code] += 1
-        try:
-            case.validate_response(response, transport_kwargs={"base_url": base_url})
-        except (AssertionError, FailureGroup) as error:
-            for failure in _failures(error):
-                findings.add(op, f"{mode.value}: {failure.title}", response.status_code, describe(response))
-        for problem in problem_findings(case, response, mode):
-            findings.add(op, f"{mode.value}: {problem}", response.status_code, describe(response))
-
+@schemathesis.check
+def conforming_data_passes_the_schema(ctx: Any, response: Any, case: Any) -> bool | None:
+    """What the document calls valid the server must not refuse as invalid."""
+    meta = case.meta
+    if meta is None or meta.generation.mode is not GenerationMode.POSITIVE or response.status_code != 422:
+        return None
     try:
-        run()
-    except Unsatisfiable:
-        assert mode is GenerationMode.NEGATIVE, op  # nothing to violate (no parameters, no body)
-    finally:
-        http.close()
+        code = json.loads(response.content).get("code")
+    except (ValueError, AttributeError):
+        return None
+    if code == "validation_failed":
+        raise AssertionError(
+            "conforming data was refused as validation_failed: the document is looser than the server"
+        )
+    return None
 
 
-def schemathesis_config(seeded: Seeded, token: str) -> SchemathesisConfig:
+# --- the run --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Findings:
+    operations: set[str] = field(default_factory=set)
+    requests: int = 0
+    statuses: Counter[int] = field(default_factory=Counter)
+    phases: Counter[str] = field(default_factory=Counter)
+    failures: dict[tuple[str, str, str], str] = field(default_factory=dict)
+
+    def add(self, label: str, check: str, title: str, example: str) -> None:
+        self.failures.setdefault((label, check, title), example)
+
+    def report(self) -> str:
+        return "\n".join(
+            f"{label}: {check}: {title}\n    {example}"
+            for (label, check, title), example in sorted(self.failures.items())
+        )
+
+
+def _example(interaction: Any) -> str:
+    if interaction is None:
+        return ""
+    request, response = interaction.request, interaction.response
+    body = (request.body or b"")[:300]
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
+    answer = (
+        f"{response.status_code} {response.content[:300].decode('utf-8', 'replace')}" if response else "none"
+    )
+    return f"{request.method} {request.uri} body={text!r}\n    -> {answer}"
+
+
+def run_engine(schema: Any) -> Findings:
+    """Schemathesis' engine, as `st run` drives it; blocking, so it runs in a worker thread."""
+    findings = Findings()
+    for event in from_schema(schema).execute():
+        if isinstance(event, events.ScenarioFinished):
+            recorder = event.recorder
+            findings.phases[event.phase.value] += len(recorder.interactions)
+            for case_id, interaction in recorder.interactions.items():
+                findings.requests += 1
+                if interaction.response is not None:
+                    findings.statuses[interaction.response.status_code] += 1
+                findings.operations.add(recorder.cases[case_id].value.operation.label)
+            for case_id, checks in recorder.checks.items():
+                for check in checks:
+                    if check.status == Status.FAILURE and check.failure_info is not None:
+                        failure = check.failure_info.failure
+                        label = recorder.cases[case_id].value.operation.label
+                        example = _example(recorder.interactions.get(case_id))
+                        findings.add(label, check.name, f"{failure.title} {failure.message}"[:400], example)
+        elif isinstance(event, events.NonFatalError | events.FatalError):
+            findings.add(getattr(event, "label", "engine"), "error", repr(event)[:400], "")
+        elif isinstance(event, events.EngineFinished):
+            for failure in event.failures:
+                findings.add("run", "after_run", failure.title, failure.message[:400])
+    return findings
+
+
+def schemathesis_config(seeded: Seeded, token: str, base_url: str) -> SchemathesisConfig:
     return SchemathesisConfig.from_dict(
         {
             **dictionaries(seeded),
+            "base-url": base_url,
             # Schemathesis sends the token itself, so a case that leaves it out on purpose does.
             "auth": {"openapi": {"HTTPBearer": {"bearer": token}}},
-            "generation": {"allow-x00": True},
+            "generation": {"max-examples": MAX_EXAMPLES},
             "checks": {
                 # Conforming data that meets the seeded state is refused by the rules: 404 for what
                 # does not exist, 409 for a conflict, 422 with the rule's code (never
-                # `validation_failed`, checked above).
+                # `validation_failed`: `conforming_data_passes_the_schema`).
                 "positive_data_acceptance": {"expected-statuses": ["2xx", "401", "403", "404", "409", "422"]},
             },
         }
@@ -338,22 +324,16 @@ async def test_api_fuzz_all_checks_pass(stack: Stack, service: str) -> None:
     svc = seeded.services[service]
     document = (await svc.client.get("/openapi.json")).json()
     token = stack.token("admin", org=str(ORG_ALMATY_ID))
-    schema = schemathesis.openapi.from_dict(document, config=schemathesis_config(seeded, token))
-    results = list(schema.get_all_operations())
-    assert not [r.err() for r in results if isinstance(r, Err)], "the OpenAPI document has invalid operations"
-    operations = [r.ok() for r in results if isinstance(r, Ok)]
-    assert operations, "the OpenAPI document lists no operations"
-    findings = Findings(operations=len(operations))
     async with serve(svc.app) as base_url:
-        for operation in operations:
-            for mode in MODES:
-                await asyncio.to_thread(fuzz_operation, operation, mode, base_url, findings)
-            write_offset(stack.clock_file, 0.0)  # `PUT /_dev/clock` must not leak into the next operation
+        schema = schemathesis.openapi.from_dict(document, config=schemathesis_config(seeded, token, base_url))
+        findings = await asyncio.to_thread(run_engine, schema)
+    documented = sum(len(item) for item in document["paths"].values())
+    phases = ", ".join(f"{name} {count}" for name, count in sorted(findings.phases.items()))
     print(
-        f"\n{service}: {findings.operations} operations, {findings.sent} requests, "
-        f"{len(findings.failures)} failures; statuses {sorted(findings.statuses.items())}"
+        f"\n{service}: {len(findings.operations)} of {documented} operations, {findings.requests} requests "
+        f"({phases}), {len(findings.failures)} failures; statuses {sorted(findings.statuses.items())}"
     )
-    assert findings.sent >= len(operations), findings.sent
+    assert len(findings.operations) == documented, sorted(findings.operations)
     assert any(400 <= s < 500 for s in findings.statuses), "negative cases never reached a 4xx"
     assert any(200 <= s < 300 for s in findings.statuses), "no request succeeded"
     if findings.failures:
@@ -400,7 +380,5 @@ async def test_nul_character_in_a_string_parameter_is_a_4xx(stack: Stack) -> Non
     assert r.headers["content-type"].startswith(PROBLEM_JSON)
 
 
-def _client(base_url: str) -> Any:
-    import httpx
-
+def _client(base_url: str) -> httpx.AsyncClient:
     return httpx.AsyncClient(base_url=base_url, timeout=30)

@@ -382,3 +382,21 @@ async def test_json_media_types_are_parsed(client: httpx.AsyncClient) -> None:
         )
         assert r.status_code in (200, 422), (content_type, r.text)
         assert r.status_code != 415
+
+
+async def test_405_allows_every_method_of_the_path() -> None:
+    """Starlette names only the first route of the path; GET and PUT as two routes said `Allow: GET`."""
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/clock")
+    async def read() -> None: ...
+
+    @app.put("/clock")
+    async def move() -> None: ...
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        r = await client.delete("/clock")
+    assert (r.status_code, problem(r)["code"]) == (405, "method_not_allowed")
+    assert {m.strip() for m in r.headers["allow"].split(",")} == {"GET", "PUT"}

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 import asyncpg  # type: ignore[import-untyped]  # no stubs; only its exception classes are used
+import fastapi.routing
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -285,6 +286,23 @@ _HTTP_CODES = {
 }
 
 
+def _allowed_methods(request: Request) -> str | None:
+    """Every method of every route of the path. Starlette's 405 names only the first route that
+    matched the path, so GET and PUT declared as two routes would answer `Allow: GET`."""
+    path = request.scope.get("path", "")
+    root = request.scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    iter_contexts = getattr(fastapi.routing, "iter_route_contexts", None)
+    routes = iter_contexts(request.app.routes) if iter_contexts is not None else request.app.routes
+    methods: set[str] = set()
+    for route in routes:
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(path):
+            methods |= set(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods)) or None
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Every error path of the app renders problem+json with a stable code."""
 
@@ -317,7 +335,12 @@ def install_error_handlers(app: FastAPI) -> None:
         body = err.to_problem(request.url.path)
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         body.update(status=exc.status_code, code=code, title=code.replace("_", " ").capitalize())
-        return JSONResponse(body, status_code=exc.status_code, media_type=PROBLEM_JSON, headers=exc.headers)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
+        return JSONResponse(
+            body, status_code=exc.status_code, media_type=PROBLEM_JSON, headers=headers or None
+        )
 
     async def on_db(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, DBAPIError)
