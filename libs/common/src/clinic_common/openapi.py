@@ -268,13 +268,23 @@ def _drop_unreferenced(document: dict[str, Any], names: Iterable[str]) -> None:
             schemas.pop(name, None)
 
 
+TEXT_NOTE: Final = (
+    "Errors are RFC 9457 problems (`application/problem+json`, schema `Problem`); each operation lists "
+    "the codes it answers per status in `x-problem-codes`. Text values never contain U+0000, which "
+    "PostgreSQL cannot store: a request carrying it gets 422 `validation_failed`."
+)
+
+
 def install_openapi(app: FastAPI) -> None:
     """Make `app.openapi()` (and `/openapi.json`) return the document with truthful problems."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = document_problems(app, generate())
+            document = document_problems(app, generate())
+            info = document.setdefault("info", {})
+            info["description"] = "\n\n".join(d for d in (info.get("description"), TEXT_NOTE) if d)
+            app.openapi_schema = document
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
