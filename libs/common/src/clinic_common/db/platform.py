@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -143,6 +144,19 @@ class PlatformTables:
             PrimaryKeyConstraint("scope", "key"),
             CheckConstraint("state IN ('running', 'completed')", name="state"),
             Index("ix_idempotency_keys_expires_at", "expires_at"),
+        )
+        # REC-19: whether a patient's personal cabinet is open. Records owns the fact (granted in person
+        # at the registry, restricted by the organization) and announces it; every service keeps this
+        # projection so patient tokens are refused where the cabinet is not open.
+        self.cabinet_access = Table(
+            "cabinet_access",
+            metadata,
+            Column("patient_id", UUID(as_uuid=True), primary_key=True),
+            Column("organization_id", UUID(as_uuid=True), nullable=False),
+            Column("granted", Boolean, nullable=False),
+            Column("restricted", Boolean, nullable=False),
+            Column("changed_at", DateTime(timezone=True), nullable=False),
+            Column("source_sequence", BigInteger, nullable=False),
         )
         # Side effects outside the system (SMS, WhatsApp, fiscal receipts): a row written in the
         # same transaction as the state change, sent afterwards by a worker with retries and an

@@ -107,3 +107,28 @@ class PatientServiceRefused(EventPayload):
     organization_id: UUID
     refused_from: date
     reason: str
+
+
+class _CabinetAccessData(EventPayload):
+    """The cabinet's whole state after the change, so consumers mirror it by `sequence` (REC-19)."""
+
+    patient_id: UUID
+    organization_id: UUID
+    granted: bool
+    restricted: bool
+    changed_at: datetime
+
+
+@event("records", "cabinet", "access_granted", consumers=("scheduling", "billing", "home_visits"))
+class CabinetAccessGranted(_CabinetAccessData):
+    """The registry opened the patient's personal cabinet in person, on an identity document (REC-19)."""
+
+
+@event("records", "cabinet", "access_restricted", consumers=("scheduling", "billing", "home_visits"))
+class CabinetAccessRestricted(_CabinetAccessData):
+    """The organization restricted the patient's personal cabinet (REC-19, P 10.7)."""
+
+
+@event("records", "cabinet", "access_restored", consumers=("scheduling", "billing", "home_visits"))
+class CabinetAccessRestored(_CabinetAccessData):
+    """The organization lifted its restriction of the patient's personal cabinet (REC-19)."""
