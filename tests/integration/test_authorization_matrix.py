@@ -36,7 +36,7 @@ from clinic_common.demo import (
 from clinic_common.dev_clock import router as dev_clock_router
 from clinic_common.events.payloads.billing import ServiceUpserted
 from clinic_common.events.payloads.records import PatientRegistered
-from clinic_testkit.stack import SERVICES, Stack, Svc, auth, organization_event, teach
+from clinic_testkit.stack import SERVICES, Stack, Svc, auth, open_cabinet, organization_event, teach
 from tests.integration.access_table import ALL_ROLES, TABLE, Access, Route
 
 pytestmark = pytest.mark.integration
@@ -323,6 +323,8 @@ async def booked(stack: Stack) -> Booked:
     )
     me, other = await learn_patient(svc, ORG_ALMATY_ID), await learn_patient(svc, ORG_ALMATY_ID)
     moscow = await learn_patient(svc, ORG_MOSCOW_ID)
+    for person in (me, other):  # REC-19: their cabinets are open, so the object level decides
+        await open_cabinet(svc, person, ORG_ALMATY_ID)
     start, branch = await free_start(svc, DOCTOR, NOW)
     r = await svc.client.post(
         "/v1/appointments",
@@ -364,7 +366,8 @@ async def test_appointment_is_read_by_its_patient_and_its_organization_and_branc
     expected = {
         "own patient": (patient_token(stack, booked.me), 200),
         "other patient": (patient_token(stack, booked.other), 404),
-        "own person id, other organization": (patient_token(stack, booked.me, org=ORG_MOSCOW_ID), 404),
+        # No cabinet is open for this person in the other organization (REC-19).
+        "own person id, other organization": (patient_token(stack, booked.me, org=ORG_MOSCOW_ID), 403),
         # Issue 5: an extra role that is not granted reading appointments keeps the patient limit.
         "other patient + home_doctor": (patient_token(stack, booked.other, extra="home_doctor"), 404),
         "other patient + insurer": (patient_token(stack, booked.other, extra="insurer"), 404),
@@ -404,8 +407,9 @@ async def test_booking_for_another_patient_organization_or_branch_is_refused(
         await book(patient_token(stack, booked.me, extra="home_doctor"), booked.other, later, "cabinet")
         == unknown
     )
-    assert (
-        await book(patient_token(stack, booked.me, org=ORG_MOSCOW_ID), booked.me, later, "cabinet") == unknown
+    assert await book(patient_token(stack, booked.me, org=ORG_MOSCOW_ID), booked.me, later, "cabinet") == (
+        403,
+        "cabinet_access_required",  # REC-19: no cabinet of this person is open in that organization
     )
     assert await book(staff_token(stack, "registrar", ORG_MOSCOW_ID), booked.other, later) == unknown
     assert await book(staff_token(stack, "registrar"), booked.moscow, later) == unknown
@@ -467,11 +471,13 @@ async def test_patient_record_is_read_by_the_patient_and_their_organization_only
         return uuid.UUID(r.json()["id"])
 
     me, other = await register(org_a, "Ivanova"), await register(org_a, "Petrova")
+    for person in (me, other):  # REC-19: their cabinets are open, so the object level decides
+        await open_cabinet(records, person, org_a)
     url = f"/v1/patients/{me}"
     expected = {
         "own patient": (patient_token(stack, me, org=org_a), 200),
         "other patient": (patient_token(stack, other, org=org_a), 404),
-        "own person id, other organization": (patient_token(stack, me, org=org_b), 404),
+        "own person id, other organization": (patient_token(stack, me, org=org_b), 403),  # REC-19
         # Issue 5: the records check let any second role through (`len(roles) == 1`).
         "other patient + insurer": (patient_token(stack, other, org=org_a, extra="insurer"), 404),
         "other patient + privacy_officer": (

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from clinic_testkit.stack import Stack, auth, organization_event, teach
+from clinic_testkit.stack import Stack, auth, open_cabinet, organization_event, teach
 
 pytestmark = pytest.mark.integration
 
@@ -180,8 +180,11 @@ async def test_wrong_role_is_403(records: Any, stack: Stack) -> None:
 
 async def test_patient_sees_only_themselves(records: Any, registrar: dict[str, str], stack: Stack) -> None:
     created = (await records.client.post("/v1/patients", json=patient_body(), headers=registrar)).json()
+    stranger = uuid.uuid4()
+    for person in (created["id"], stranger):  # REC-19: both cabinets open; the object level decides
+        await open_cabinet(records, person, ORG)
     own = auth(stack.token("patient", org=str(ORG), patient_id=created["id"]))
-    other = auth(stack.token("patient", org=str(ORG), patient_id=str(uuid.uuid4())))
+    other = auth(stack.token("patient", org=str(ORG), patient_id=str(stranger)))
     assert (await records.client.get(f"/v1/patients/{created['id']}", headers=own)).status_code == 200
     hidden = await records.client.get(f"/v1/patients/{created['id']}", headers=other)
     assert (hidden.status_code, hidden.json()["code"]) == (404, "patient_not_found")

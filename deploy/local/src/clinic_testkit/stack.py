@@ -202,3 +202,37 @@ async def teach(svc: Svc, payload: EventPayload, *, aggregate_id: UUID | str, se
 
 def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+async def open_cabinet(svc: Svc, patient_id: UUID | str, org_id: UUID | str) -> None:
+    """Open a patient's personal cabinet in `svc` as the registry would (REC-19): records, the owner,
+    holds it in its own `cabinet_access`; every other service learns it from records' event."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+    from clinic_common.events.payloads.records import CabinetAccessGranted
+
+    now = datetime.now(UTC)
+    if svc.name == "records":
+        table = svc.state.platform.cabinet_access
+        values = {
+            "patient_id": UUID(str(patient_id)),
+            "organization_id": UUID(str(org_id)),
+            "granted": True,
+            "restricted": False,
+            "changed_at": now,
+            "source_sequence": 1,
+        }
+        async with svc.state.db.engine.begin() as conn:
+            stmt = pg_insert(table).values(**values)
+            await conn.execute(stmt.on_conflict_do_update(index_elements=[table.c.patient_id], set_=values))
+        return
+    event = CabinetAccessGranted(
+        patient_id=UUID(str(patient_id)),
+        organization_id=UUID(str(org_id)),
+        granted=True,
+        restricted=False,
+        changed_at=now,
+    )
+    await teach(svc, event, aggregate_id=patient_id)

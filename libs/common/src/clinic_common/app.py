@@ -16,6 +16,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from clinic_common.auth import TokenVerifier
+from clinic_common.cabinet import cabinet_handlers
 from clinic_common.clock import Clock, clock_from_settings
 from clinic_common.db import Database, PlatformTables
 from clinic_common.deliveries import Deliveries, DeliveryProvider, OutcomeHandler
@@ -60,6 +61,13 @@ class ServiceSpec:
     # its outcome in the same transaction (a notification's status, a fiscal document's number).
     delivery_providers: Mapping[str, DeliveryProvider] = field(default_factory=dict)
     delivery_outcomes: Mapping[str, OutcomeHandler] = field(default_factory=dict)
+    # REC-19: records owns the personal cabinet and writes `cabinet_access` itself; every other
+    # service mirrors records' cabinet events into it, so the patient gate holds everywhere.
+    cabinet_owner: bool = False
+
+    def all_handlers(self) -> dict[str, Handler]:
+        mirrored = {} if self.cabinet_owner else cabinet_handlers(self.platform)
+        return {**mirrored, **self.handlers}
 
 
 @dataclass
@@ -75,6 +83,7 @@ def create_service_app(spec: ServiceSpec, *, clock: Clock | None = None) -> Fast
     configure_logging(spec.name, settings.log_level)
     configure_tracing(spec.name)
     metrics = Metrics(spec.name)
+    handlers = spec.all_handlers()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -84,7 +93,7 @@ def create_service_app(spec: ServiceSpec, *, clock: Clock | None = None) -> Fast
         processor = EventProcessor(
             sessionmaker=db.sessionmaker,
             platform=spec.platform,
-            handlers=spec.handlers,
+            handlers=handlers,
             clock=app.state.clock,
         )
         relay = OutboxRelay(
@@ -99,7 +108,7 @@ def create_service_app(spec: ServiceSpec, *, clock: Clock | None = None) -> Fast
             on_parked=metrics.outbox_row_parked,
             on_error=metrics.relay_error,
         )
-        producers = sorted({t.split(".")[1] for t in spec.handlers})
+        producers = sorted({t.split(".")[1] for t in handlers})
         consumers = [
             EventConsumer(
                 service=spec.name,

@@ -28,7 +28,8 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from clinic_common.auth.deps import RoleChecker, get_principal
-from clinic_common.auth.errors import ForbiddenRole, Unauthenticated
+from clinic_common.auth.errors import CabinetAccessRequired, ForbiddenRole, Unauthenticated
+from clinic_common.auth.policy import GrantChecker
 from clinic_common.db.session import get_session
 from clinic_common.errors import (
     PROBLEM_JSON,
@@ -176,6 +177,7 @@ def declare_problems(dependency: Any, *errors: ProblemLike) -> None:
 
 declare_problems(get_principal, Unauthenticated)
 declare_problems(RoleChecker, ForbiddenRole)
+declare_problems(GrantChecker, ForbiddenRole, CabinetAccessRequired)
 declare_problems(get_session, ServiceUnavailable)
 declare_problems(
     get_idempotency,

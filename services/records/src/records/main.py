@@ -23,6 +23,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             platform=platform,
             routers=[patient_router],
             handlers={**ORGANIZATION_HANDLERS},
+            cabinet_owner=True,  # REC-19: records writes `cabinet_access` itself
         ),
         clock=clock,
     )

@@ -43,3 +43,13 @@ class BranchForbidden(AppError):
     status = 403
     code = "branch_forbidden"
     title = "The caller does not act for this branch"
+
+
+class CabinetAccessRequired(AppError):
+    """403: a patient token acts only once the registry has opened the personal cabinet in person,
+    and not while the organization restricts it (REC-19, architecture.md § Security)."""
+
+    status = 403
+    code = "cabinet_access_required"
+    title = "The personal cabinet is not open for this patient"
+    rule = "REC-19"

@@ -24,7 +24,9 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from clinic_common.auth.deps import require_roles
+from fastapi import Depends, Request
+
+from clinic_common.auth.deps import PrincipalDep, RoleChecker
 from clinic_common.auth.principal import ALL_ROLES, Principal, Role
 
 
@@ -50,8 +52,9 @@ class Grant:
         return (self.staff | {Role.PATIENT.value}) if self.patient else self.staff
 
     def dependency(self) -> Any:
-        """The route's role declaration, `Annotated[Principal, grant.dependency()]`."""
-        return require_roles(*sorted(self.roles))
+        """The route's role declaration, `Annotated[Principal, grant.dependency()]`; a caller in the
+        patient scope must also have an open personal cabinet (REC-19, `clinic_common.cabinet`)."""
+        return Depends(GrantChecker(self))
 
     def as_staff(self, principal: Principal) -> bool:
         """True when one of the caller's staff roles is granted this action (staff scope applies)."""
@@ -97,3 +100,26 @@ def acts_for(principal: Principal, patient_id: UUID, org_id: UUID) -> bool:
         and principal.org_id is not None
         and principal.org_id == org_id
     )
+
+
+class GrantChecker(RoleChecker):
+    """The role check of a `Grant`, plus the cabinet gate for callers in its patient scope (REC-19).
+
+    A `RoleChecker`, so `route_role_table` reads the declared roles off it."""
+
+    __slots__ = ("grant",)
+
+    def __init__(self, grant: Grant) -> None:
+        super().__init__(grant.roles)
+        self.grant = grant
+
+    async def __call__(self, principal: PrincipalDep, request: Request) -> Principal:  # type: ignore[override]
+        await super().__call__(principal)
+        if self.grant.patient and not self.grant.as_staff(principal):
+            from clinic_common.cabinet import require_open_cabinet  # the gate reads the database
+
+            await require_open_cabinet(request, principal)
+        return principal
+
+    def __repr__(self) -> str:
+        return f"GrantChecker({sorted(self.roles)})"
