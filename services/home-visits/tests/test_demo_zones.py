@@ -19,8 +19,19 @@ from clinic_common.demo import (
 )
 
 from home_visits.demo import DEMO_BANDS, DEMO_ORGANIZATIONS, DemoOrganization, demo_zone_shapes, zone_id
-from home_visits.zone.demo_zones import MKAD, MOSCOW_SPLIT_VIA
-from home_visits.zone.domain import GeoPoint, ZoneDecision, ZoneKind, check_address
+from home_visits.zone.demo_zones import ALMATY_FILE, MOSCOW_FILE, demo_features, mkad
+from home_visits.zone.domain import (
+    AddressOutsideServiceZones,
+    GeoPoint,
+    ZoneDecision,
+    ZoneKind,
+    check_address,
+    require_served,
+)
+from home_visits.zone.geo import GEOD, destination, distance_outside_km
+
+MKAD = mkad()[:-1]
+MOSCOW_SPLIT_VIA = (37.6800, 55.6900)  # the inner vertex of the Arbat/Maryino border (near Pechatniki)
 
 pytestmark = pytest.mark.unit
 
@@ -44,6 +55,18 @@ def test_ORG_2_demo_branch_zones_partition_the_base_zone(org: DemoOrganization) 
     union = shapely.union_all(branches)
     assert union.symmetric_difference(base).area < 1e-12
     assert branches[0].intersection(branches[1]).area < 1e-12
+
+
+@pytest.mark.parametrize("path", [MOSCOW_FILE, ALMATY_FILE], ids=lambda p: p.name)
+def test_ORG_2_demo_geojson_is_marked_as_demo_data(path: object) -> None:
+    import json
+    from pathlib import Path
+
+    assert isinstance(path, Path)
+    document = json.loads(path.read_text())
+    assert document["demo"] is True and "DEMO DATA" in document["description"]
+    assert all(f["properties"]["demo"] is True for f in document["features"])
+    assert {f.kind for f in demo_features(path)} == {ZoneKind.BASE, ZoneKind.BRANCH}
 
 
 def test_ORG_2_demo_ids_are_fixed() -> None:
@@ -82,6 +105,55 @@ def test_HV_4_moscow_addresses_inside_mkad(lat: float, lon: float, branch: UUID)
 def test_HV_4_moscow_point_on_the_branch_border_belongs_to_arbat() -> None:
     lon, lat = MOSCOW_SPLIT_VIA
     assert decide(ORG_MOSCOW_ID, lat, lon).branch_id == MOSCOW_BRANCH_ARBAT_ID
+
+
+def test_HV_4_moscow_point_inside_the_middle_of_the_border_edge_belongs_to_arbat() -> None:
+    # Halfway along the border from the inner vertex to MKAD km 32 (the south): both zones
+    # contain it; Arbat is first in the organization's order.
+    lon = (MOSCOW_SPLIT_VIA[0] + 37.6167) / 2
+    lat = (MOSCOW_SPLIT_VIA[1] + 55.5747) / 2
+    decision = decide(ORG_MOSCOW_ID, lat, lon)
+    assert decision.branch_id == MOSCOW_BRANCH_ARBAT_ID
+    assert decision.zone_id == zone_id(ORG_MOSCOW_ID, "arbat")
+
+
+def test_HV_4_moscow_outside_every_zone_goes_to_the_outlying_branch() -> None:
+    decision = decide(ORG_MOSCOW_ID, 55.9100, 37.7300)  # Mytishchi, just north-east of MKAD
+    assert (decision.zone_id, decision.branch_id, decision.inside_base_zone) == (
+        None,
+        MOSCOW_BRANCH_ARBAT_ID,
+        False,
+    )
+
+
+def beyond_mkad(km: float) -> tuple[float, float]:
+    """A point `km` (geodesic) outside the demo MKAD, due east of the middle of its km 1-8 chord."""
+    (lon1, lat1), (lon2, lat2) = MKAD[0], MKAD[1]
+    mid_lon, mid_lat = (lon1 + lon2) / 2, (lat1 + lat2) / 2
+    azimuth, _, _ = GEOD.inv(lon1, lat1, lon2, lat2)
+    return destination(mid_lon, mid_lat, azimuth - 90.0, km)  # to the left of a southward chord: east
+
+
+@pytest.mark.parametrize(
+    ("km", "percent"),
+    [(14.9, 15), (15.1, 30), (29.9, 30), (30.1, 50)],
+)
+def test_BIL_16_mkad_distance_zones(km: float, percent: int) -> None:
+    lon, lat = beyond_mkad(km)
+    assert distance_outside_km(mkad(), lon, lat) == pytest.approx(km, abs=0.01)
+    decision = decide(ORG_MOSCOW_ID, lat, lon)
+    assert decision.distance_km == pytest.approx(km, abs=0.01)
+    assert decision.band is not None and decision.band.surcharge_percent == percent
+    assert (decision.branch_id, decision.served) == (MOSCOW_BRANCH_ARBAT_ID, True)
+
+
+def test_BIL_16_mkad_50_1_km_is_beyond_the_last_band_and_refused() -> None:
+    lon, lat = beyond_mkad(50.1)
+    decision = decide(ORG_MOSCOW_ID, lat, lon)
+    assert decision.distance_km == pytest.approx(50.1, abs=0.01)
+    assert decision.band is None and not decision.served
+    with pytest.raises(AddressOutsideServiceZones):
+        require_served(decision)
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ from home_visits.zone.domain import (
     make_zone,
     require_served,
 )
-from home_visits.zone.geo import EARTH_RADIUS_KM, distance_outside_km, great_circle_km
+from home_visits.zone.geo import destination, distance_outside_km, geodesic_km
 
 pytestmark = pytest.mark.unit
 
@@ -43,7 +43,12 @@ BANDS = (
 BASE_RING = [[37.0, 55.5], [38.0, 55.5], [38.0, 56.0], [37.0, 56.0]]
 WEST_RING = [[37.0, 55.5], [37.5, 55.5], [37.5, 56.0], [37.0, 56.0]]
 EAST_RING = [[37.5, 55.5], [38.0, 55.5], [38.0, 56.0], [37.5, 56.0]]
-KM_PER_DEG_LAT = EARTH_RADIUS_KM * 3.141592653589793 / 180
+
+
+def north_of_base(km: float, lon: float = 37.5) -> GeoPoint:
+    """The point `km` due north of the base zone's northern edge (the parallel 56° N)."""
+    x, y = destination(lon, 56.0, 0.0, km)
+    return GeoPoint(lat=y, lon=x)
 
 
 def zone(kind: str, ring: list[list[float]], order: int = 0, branch_id: UUID | None = None) -> ZoneShape:
@@ -154,7 +159,7 @@ def test_HV_4_outside_branch_zones_within_bands_goes_to_outlying_branch() -> Non
 
 
 def test_HV_4_beyond_last_band_is_refused() -> None:
-    far = GeoPoint(lat=56.0 + 60 / KM_PER_DEG_LAT, lon=37.5)  # 60 km north of the base zone
+    far = north_of_base(60)  # 60 km north of the base zone
     decision = check_address(far, [base(), west(), east()], BANDS, OUTLYING_BRANCH)
     assert not decision.served
     assert decision.band is None
@@ -216,7 +221,7 @@ def test_BIL_15_branch_zone_outside_base_zone_is_charged() -> None:
 
 
 def test_BIL_15_just_outside_is_never_rounded_to_included() -> None:
-    point = GeoPoint(lat=56.0 + 0.01 / KM_PER_DEG_LAT, lon=37.5)  # 10 m outside
+    point = north_of_base(0.01)  # 10 m outside
     assert distance_from_base_km(point, base()) == 0.1
     assert check_address(point, [base()], BANDS, OUTLYING_BRANCH).band == BANDS[0]
 
@@ -283,33 +288,33 @@ def test_BIL_16_no_bands_means_nothing_outside_base_zone_is_served() -> None:
 )
 def test_BIL_16_band_of_a_point_north_of_the_base_zone(km: float, percent: int) -> None:
     # Due north of an edge along the parallel 56° N the nearest point is straight south.
-    point = GeoPoint(lat=56.0 + km / KM_PER_DEG_LAT, lon=37.5)
+    point = north_of_base(km)
     decision = check_address(point, [base(), west(), east()], BANDS, OUTLYING_BRANCH)
     assert decision.distance_km == pytest.approx(km, abs=0.05)
     assert decision.band is not None
     assert decision.band.surcharge_percent == percent
 
 
-# The distance measure itself (geo.py): great-circle accurate to well under 0.5 %.
+# The distance measure itself (geo.py): geodesic on WGS 84 (pyproj).
 
 
 def test_distance_due_north_equals_meridian_arc() -> None:
     ring = tuple((lon, lat) for lon, lat in [*BASE_RING, BASE_RING[0]])
     km = distance_outside_km(ring, 37.5, 56.2)
-    assert km == pytest.approx(great_circle_km(37.5, 56.2, 37.5, 56.0), rel=1e-4)
-    assert km == pytest.approx(0.2 * KM_PER_DEG_LAT, rel=1e-4)
+    assert km == pytest.approx(geodesic_km(37.5, 56.2, 37.5, 56.0), rel=1e-4)
+    assert km == pytest.approx(22.27, abs=0.01)  # 0.2° of meridian at 56° N on WGS 84
 
 
-def test_distance_to_a_corner_is_the_great_circle_distance() -> None:
+def test_distance_to_a_corner_is_the_geodesic_distance() -> None:
     ring = tuple((lon, lat) for lon, lat in [*BASE_RING, BASE_RING[0]])
     km = distance_outside_km(ring, 38.3, 56.2)
-    assert km == pytest.approx(great_circle_km(38.3, 56.2, 38.0, 56.0), rel=1e-3)
+    assert km == pytest.approx(geodesic_km(38.3, 56.2, 38.0, 56.0), rel=1e-3)
 
 
 def test_distance_east_of_a_meridian_edge_is_at_most_the_parallel_arc() -> None:
     ring = tuple((lon, lat) for lon, lat in [*BASE_RING, BASE_RING[0]])
     km = distance_outside_km(ring, 38.3, 55.75)
-    along_parallel = great_circle_km(38.3, 55.75, 38.0, 55.75)
+    along_parallel = geodesic_km(38.3, 55.75, 38.0, 55.75)
     assert km <= along_parallel + 1e-6
     assert km == pytest.approx(along_parallel, rel=5e-3)
 

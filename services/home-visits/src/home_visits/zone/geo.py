@@ -1,15 +1,14 @@
-"""Geometry on the Earth's surface for the zone rules: polygons in (lon, lat), distances in km.
+"""Geometry on the WGS 84 ellipsoid for the zone and dispatch rules: polygons in (lon, lat), km.
 
 Containment is decided on the polygon as drawn in longitude/latitude (edges are straight lines
-in degrees), which is how the zones are drawn on a web map and stored.
+in degrees), which is how zones are drawn on a web map and stored in GeoJSON (RFC 7946).
 
-Distances use a spherical azimuthal equidistant projection centred on the address: distances
-from the centre are exact great-circle distances on a sphere of the IUGG mean radius, and the
-projection's own distortion within 100 km of the centre is below 0.01 %. Polygon edges are
-first cut into pieces of at most `SEGMENT_DEG` so that the projected outline follows the
-outline drawn in degrees (the gap is a few metres). What remains is the sphere against the
-WGS 84 ellipsoid: at the latitudes served (Almaty 43°, Moscow 56°) the distance is within
-0.5 % of the geodesic one, i.e. at most 250 m at the 50 km band limit (BIL-16).
+Distances are geodesic on the WGS 84 ellipsoid (pyproj's `Geod`, Karney's algorithm). The
+distance from an address to a polygon is found in two steps: the outline (its edges cut into
+pieces of at most `SEGMENT_DEG`, so it follows the outline drawn in degrees) is projected with an
+ellipsoidal azimuthal equidistant projection centred on the address, where distances from the
+centre are geodesic, to find the nearest boundary point; the distance to that point is then
+measured exactly with `Geod.inv`.
 """
 
 from __future__ import annotations
@@ -22,9 +21,11 @@ from typing import Any
 import numpy as np
 import shapely
 from numpy.typing import NDArray
+from pyproj import Geod, Transformer
 from shapely.geometry import Point, Polygon
+from shapely.ops import nearest_points
 
-EARTH_RADIUS_KM = 6371.0088  # IUGG mean radius
+GEOD = Geod(ellps="WGS84")
 SEGMENT_DEG = 0.01  # about 1.1 km of latitude: edges are cut this fine before projecting
 BORDER_TOLERANCE_DEG = 1e-9  # about 0.1 mm: a point this close to an edge is on the border
 
@@ -64,6 +65,11 @@ def polygon_of(ring: Ring) -> Any:
     return polygon
 
 
+@lru_cache(maxsize=256)
+def _outline(ring: Ring) -> Any:
+    return shapely.segmentize(polygon_of(ring).exterior, SEGMENT_DEG)
+
+
 def covers(ring: Ring, lon: float, lat: float) -> bool:
     """True when the point is inside the polygon or on its border (HV-4: borders included)."""
     polygon = polygon_of(ring)
@@ -71,39 +77,48 @@ def covers(ring: Ring, lon: float, lat: float) -> bool:
     return bool(polygon.covers(point)) or float(polygon.distance(point)) <= BORDER_TOLERANCE_DEG
 
 
-def _project_around(lon0: float, lat0: float) -> Any:
-    """Forward spherical azimuthal equidistant projection centred on (lon0, lat0), in km."""
-    phi0 = math.radians(lat0)
-    lam0 = math.radians(lon0)
-    sin_phi0, cos_phi0 = math.sin(phi0), math.cos(phi0)
+@lru_cache(maxsize=1024)
+def _centred_on(lon: float, lat: float) -> Transformer:
+    """lon/lat -> metres of the WGS 84 azimuthal equidistant projection centred on the point."""
+    return Transformer.from_crs(
+        "EPSG:4326", f"+proj=aeqd +lat_0={lat} +lon_0={lon} +ellps=WGS84 +units=m", always_xy=True
+    )
 
-    def project(coords: NDArray[np.float64]) -> NDArray[np.float64]:
-        lam = np.radians(coords[:, 0])
-        phi = np.radians(coords[:, 1])
-        dlam = lam - lam0
-        cos_c = np.clip(sin_phi0 * np.sin(phi) + cos_phi0 * np.cos(phi) * np.cos(dlam), -1.0, 1.0)
-        c = np.arccos(cos_c)  # angular distance from the centre
-        sin_c = np.sin(c)
-        k = np.where(sin_c > 1e-12, c / np.where(sin_c > 1e-12, sin_c, 1.0), 1.0)
-        x = EARTH_RADIUS_KM * k * np.cos(phi) * np.sin(dlam)
-        y = EARTH_RADIUS_KM * k * (cos_phi0 * np.sin(phi) - sin_phi0 * np.cos(phi) * np.cos(dlam))
-        return np.column_stack([x, y])
 
-    return project
+def geodesic_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """The geodesic distance between two points on WGS 84, in km."""
+    _, _, metres = GEOD.inv(lon1, lat1, lon2, lat2)
+    return float(metres) / 1000.0
 
 
 def distance_outside_km(ring: Ring, lon: float, lat: float) -> float:
-    """Distance in km from the point to the polygon; 0 when the point is inside or on the border."""
+    """Geodesic distance in km from the point to the polygon; 0 inside or on the border."""
     if covers(ring, lon, lat):
         return 0.0
-    outline = shapely.segmentize(polygon_of(ring), SEGMENT_DEG)
-    projected = shapely.transform(outline, _project_around(lon, lat))
-    return float(projected.distance(Point(0.0, 0.0)))
+    transformer = _centred_on(lon, lat)
+
+    def forward(coords: NDArray[np.float64]) -> NDArray[np.float64]:
+        x, y = transformer.transform(coords[:, 0], coords[:, 1])
+        return np.column_stack([x, y])
+
+    projected = shapely.transform(_outline(ring), forward)
+    nearest = nearest_points(projected, Point(0.0, 0.0))[0]
+    near_lon, near_lat = transformer.transform(nearest.x, nearest.y, direction="INVERSE")
+    return geodesic_km(lon, lat, float(near_lon), float(near_lat))
 
 
-def great_circle_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Haversine distance on the same sphere (used by tests and for plausibility checks)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
+def distance_matrix_km(points: Sequence[tuple[float, float]]) -> NDArray[np.float64]:
+    """Pairwise geodesic distances in km between (lon, lat) points (dispatch, HV-9)."""
+    n = len(points)
+    if n == 0:
+        return np.zeros((0, 0))
+    lons = np.array([p[0] for p in points], dtype=np.float64)
+    lats = np.array([p[1] for p in points], dtype=np.float64)
+    _, _, metres = GEOD.inv(np.repeat(lons, n), np.repeat(lats, n), np.tile(lons, n), np.tile(lats, n))
+    return np.asarray(metres, dtype=np.float64).reshape(n, n) / 1000.0
+
+
+def destination(lon: float, lat: float, azimuth_deg: float, km: float) -> tuple[float, float]:
+    """The point `km` along the geodesic from (lon, lat) at `azimuth_deg` (tests, demo data)."""
+    end_lon, end_lat, _ = GEOD.fwd(lon, lat, azimuth_deg, km * 1000.0)
+    return float(end_lon), float(end_lat)

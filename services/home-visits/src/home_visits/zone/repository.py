@@ -16,13 +16,14 @@ from home_visits.zone.models import DistanceBandRow, Zone, ZonePolicy
 class ZoneRepository(RepositoryBase[Zone]):
     model = Zone
 
-    async def of_organization(self, organization_id: UUID) -> Sequence[Zone]:
+    async def of_organization(self, organization_id: UUID, *, for_update: bool = False) -> Sequence[Zone]:
         """The organization's zones: the base zone first, then branch zones in their order (HV-4)."""
-        return await self.all(
+        stmt = (
             select(Zone)
             .where(Zone.organization_id == organization_id)
             .order_by((Zone.kind == "branch"), Zone.order, Zone.id)
         )
+        return await self.all(stmt.with_for_update() if for_update else stmt)
 
     async def organization(self, organization_id: UUID) -> OrganizationProjection | None:
         return await self.session.get(OrganizationProjection, organization_id)
