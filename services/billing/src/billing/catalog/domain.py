@@ -38,6 +38,7 @@ class ServiceTerms:
     preventive: bool
     state_order: bool
     active: bool = True
+    national_code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +52,7 @@ class ServiceDraft:
     state_order: bool
     duration_minutes: int | None = None
     requires_referral: bool | None = None
+    national_code: str | None = None
 
 
 def check_duration(
@@ -86,4 +88,7 @@ def merge_service(existing: ServiceTerms | None, draft: ServiceDraft) -> Service
         preventive=draft.preventive,
         state_order=draft.state_order,
         active=True,
+        national_code=draft.national_code
+        if draft.national_code is not None
+        else (existing.national_code if existing else None),
     )

@@ -33,3 +33,5 @@ class Service(Base):
     preventive: Mapped[bool] = mapped_column(Boolean, default=False)
     state_order: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # KZ fiscal receipts name each position by the national goods and services catalogue code.
+    national_code: Mapped[str | None] = mapped_column(Text)

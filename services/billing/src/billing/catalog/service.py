@@ -31,6 +31,7 @@ def terms_of(service: Service) -> ServiceTerms:
         preventive=service.preventive,
         state_order=service.state_order,
         active=service.active,
+        national_code=service.national_code,
     )
 
 
@@ -42,6 +43,7 @@ def _apply(service: Service, terms: ServiceTerms) -> None:
     service.preventive = terms.preventive
     service.state_order = terms.state_order
     service.active = terms.active
+    service.national_code = terms.national_code
 
 
 async def upsert_services(

@@ -7,6 +7,7 @@ from uuid import UUID
 from clinic_common.db import RepositoryBase
 from clinic_common.errors import UnknownEntity
 
+from billing.organization.domain import BillingPolicy
 from billing.organization.models import OrganizationProjection
 
 
@@ -19,3 +20,8 @@ class OrganizationRepository(RepositoryBase[OrganizationProjection]):
         if org is None:
             raise UnknownEntity("organization", organization_id)
         return org
+
+
+def policy_of(org: OrganizationProjection) -> BillingPolicy:
+    """The billing side of the organization's policy in force (ORG-3, as last announced)."""
+    return BillingPolicy.of(org.country, org.currency, org.time_zone, org.policy or {})

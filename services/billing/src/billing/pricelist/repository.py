@@ -35,6 +35,12 @@ class PriceListRepository(RepositoryBase[PriceListVersion]):
         )
         return (await self.session.execute(stmt)).scalars().all()
 
+    async def item(self, price_list_id: UUID, service_code: str) -> PriceListItem | None:
+        stmt = select(PriceListItem).where(
+            PriceListItem.price_list_id == price_list_id, PriceListItem.service_code == service_code
+        )
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
     async def add_version(self, version: PriceListVersion, items: Sequence[PriceListItem]) -> None:
         """Insert a version and its items; the unique key on (organization, effective_from) raises
         at the flush when the date is taken (mapped to 409 `price_list_version_exists`)."""

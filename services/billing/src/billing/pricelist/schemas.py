@@ -25,6 +25,9 @@ class PriceListItemCreate(RequestModel):
     # Catalogue terms; left out, the catalogue keeps its value. The SCH-2 range is judged by the rule.
     duration_minutes: int | None = Field(default=None, ge=1, le=1440)
     requires_referral: bool | None = None
+    national_code: str | None = Field(
+        default=None, pattern=r"^[0-9A-Za-z.\-]{1,32}$", description="KZ national catalogue code"
+    )
 
 
 class PriceListCreate(RequestModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +15,7 @@ from clinic_common.events.outbox import Outbox
 
 from billing import access
 from billing.catalog.domain import ServiceDraft, check_duration
+from billing.catalog.repository import ServiceUnknown
 from billing.catalog.service import upsert_services
 from billing.organization.repository import OrganizationRepository
 from billing.pricelist.domain import (
@@ -59,6 +60,7 @@ def _draft(item: PriceListItemCreate) -> ServiceDraft:
         state_order=item.state_order,
         duration_minutes=item.duration_minutes,
         requires_referral=item.requires_referral,
+        national_code=item.national_code,
     )
 
 
@@ -100,3 +102,20 @@ async def create_price_list(
     await PriceListRepository(session).add_version(version, items)
     await upsert_services(session, outbox, org.id, [_draft(i) for i in body.items], now)
     return version, sorted(items, key=lambda i: i.service_code)
+
+
+async def price_on(
+    session: AsyncSession, organization_id: uuid.UUID, service_code: str, day: date
+) -> PriceListItem:
+    """BIL-1: the item of the version in force on the organization-local `day`; a service the
+    version does not list answers 422 `service_unknown`."""
+    repo = PriceListRepository(session)
+    chosen = version_in_force(await repo.version_refs(organization_id), day)
+    if chosen is None:
+        raise PriceListNotFound(f"no price list in force on {day}", date=day.isoformat())
+    item = await repo.item(chosen.id, service_code)
+    if item is None:
+        raise ServiceUnknown(
+            f"{service_code!r} is not on the price list in force on {day}", service_code=service_code
+        )
+    return item
