@@ -7,9 +7,14 @@ from fastapi import FastAPI
 from clinic_common.app import ServiceSpec, create_service_app
 from clinic_common.clock import Clock
 
+from records.audit.router import router as audit_router
+from records.cabinet.router import router as cabinet_router
+from records.card.router import router as card_router
 from records.config import Settings, get_settings
+from records.consent.router import router as consent_router
 from records.db import platform
-from records.organization.handlers import HANDLERS as ORGANIZATION_HANDLERS
+from records.handlers import HANDLERS
+from records.link.router import router as link_router
 from records.patient.router import router as patient_router
 
 
@@ -21,9 +26,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             description="Patients, consents, the medical card, documents, cabinet access, notifications.",
             settings=settings or get_settings(),
             platform=platform,
-            routers=[patient_router],
-            handlers={**ORGANIZATION_HANDLERS},
-            cabinet_owner=True,  # REC-19: records writes `cabinet_access` itself
+            routers=[patient_router, link_router, consent_router, card_router, audit_router, cabinet_router],
+            handlers=HANDLERS,
+            cabinet_owner=True,  # REC-19: records writes cabinet_access itself (records.cabinet)
         ),
         clock=clock,
     )

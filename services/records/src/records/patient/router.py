@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
 
 from clinic_common.auth import OrganizationForbidden, Principal
 from clinic_common.db import SessionDep
+from clinic_common.errors import PreconditionFailed
 from clinic_common.idempotency import IdempotencyDep
 from clinic_common.openapi import problems, unknown_entity
 
@@ -20,15 +21,18 @@ from records.patient.domain import (
     DuplicatePatient,
     IinRequired,
     InvalidIinError,
+    InvalidPhone,
     PersonalDataConsentRequired,
+    WrittenApplicationRequired,
 )
 from records.patient.models import Patient
-from records.patient.schemas import Address, IdentityDocument, PatientCreate, PatientRead
+from records.patient.schemas import Address, IdentityDocumentRead, PatientCreate, PatientRead, PatientUpdate
 
 router = APIRouter(prefix="/v1/patients", tags=["patients"])
 
 RegistrarDep = Annotated[Principal, access.REGISTER_PATIENT.dependency()]
 ReaderDep = Annotated[Principal, access.READ_PATIENT.dependency()]
+UpdaterDep = Annotated[Principal, access.UPDATE_PATIENT.dependency()]
 
 
 def to_read(p: Patient) -> PatientRead:
@@ -41,11 +45,16 @@ def to_read(p: Patient) -> PatientRead:
         birth_date=p.birth_date,
         sex=p.sex,
         iin=p.iin,
-        identity_document=IdentityDocument(kind=p.identity_document_kind, number=p.identity_document_number),
+        identity_document=IdentityDocumentRead(
+            kind=p.identity_document_kind, number=p.identity_document_number
+        ),
         address=Address(text=p.address_text, lat=p.lat, lon=p.lon),
         phone=p.phone,
         email=p.email,
         registered_at=p.registered_at,
+        notification_channels=list(p.notification_channels),
+        drug_addiction_treatment=p.drug_addiction_treatment,
+        health_group=p.health_group,
     )
 
 
@@ -54,6 +63,7 @@ REGISTER_PROBLEMS = problems(
     unknown_entity("organization"),
     IinRequired,
     InvalidIinError,
+    InvalidPhone,
     BirthDateInFuture,
     PersonalDataConsentRequired,
     DuplicatePatient,
@@ -79,5 +89,44 @@ async def register_patient(
 
 
 @router.get("/{patient_id}", response_model=PatientRead, responses=problems(access.PatientNotFound))
-async def read_patient(patient_id: UUID, session: SessionDep, principal: ReaderDep) -> PatientRead:
-    return to_read(await service.get_patient(session, principal, patient_id))
+async def read_patient(
+    patient_id: UUID, session: SessionDep, principal: ReaderDep, response: Response
+) -> PatientRead:
+    patient = await service.get_patient(session, principal, patient_id)
+    response.headers["ETag"] = f'"{patient.version}"'
+    return to_read(patient)
+
+
+@router.patch(
+    "/{patient_id}",
+    response_model=PatientRead,
+    responses=problems(
+        access.PatientNotFound,
+        WrittenApplicationRequired,
+        InvalidPhone,
+        PreconditionFailed,
+        unknown_entity("organization"),
+    ),
+)
+async def update_patient(
+    request: Request,
+    patient_id: UUID,
+    body: PatientUpdate,
+    session: SessionDep,
+    principal: UpdaterDep,
+    response: Response,
+    if_match: Annotated[str | None, Header(max_length=100)] = None,
+) -> PatientRead:
+    """REC-19: phone, e-mail and channels by the patient; other data on a written application;
+    emits `patient.updated`."""
+    patient = await service.update_patient(
+        session,
+        request.app.state.outbox,
+        principal,
+        patient_id,
+        body,
+        request.app.state.clock.now(),
+        if_match=if_match,
+    )
+    response.headers["ETag"] = f'"{patient.version}"'
+    return to_read(patient)

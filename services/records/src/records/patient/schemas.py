@@ -14,8 +14,18 @@ from clinic_common.schemas import LocalDate, RequestModel
 TEXT = r"\S"
 
 
+IdentityDocumentKind = Literal[
+    "id_card", "passport", "birth_certificate", "residence_permit", "foreign_passport"
+]
+NotificationChannel = Literal["cabinet", "sms", "whatsapp"]
+PHONE = r"^\+?[0-9 ()-]{6,20}$"
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
 class IdentityDocument(RequestModel):
-    kind: str = Field(min_length=1, max_length=50, pattern=TEXT)
+    """REC-1: the identity document shown at registration (REC-16 and REC-19 check it again)."""
+
+    kind: IdentityDocumentKind
     number: str = Field(min_length=1, max_length=50, pattern=TEXT)
 
 
@@ -36,10 +46,36 @@ class PatientCreate(RequestModel):
     iin: str | None = Field(default=None, max_length=32)
     identity_document: IdentityDocument
     address: Address
-    phone: str = Field(pattern=r"^\+?[0-9 ()-]{6,20}$")
-    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    # Shape only: REC-1 checks it is a real number (`invalid_phone`) and stores it as E.164.
+    phone: str = Field(pattern=PHONE)
+    email: str | None = Field(default=None, max_length=254, pattern=EMAIL)
     # `true` only: "yes" or 1 is not consent. `false` passes the schema; REC-2 refuses it.
     personal_data_consent: bool
+    # REC-2: asked for separately where the offer does not include it (the P preset).
+    photo_video_consent: bool | None = None
+    drug_addiction_treatment: bool = False
+    notification_channels: list[NotificationChannel] | None = Field(default=None, max_length=3)
+
+
+class PatientUpdate(RequestModel):
+    """REC-19: the patient changes `phone`, `email` and how they are told; any other field only
+    through the registry on a written application (`written_application_ref`)."""
+
+    phone: str | None = Field(default=None, pattern=PHONE)
+    email: str | None = Field(default=None, max_length=254, pattern=EMAIL)
+    notification_channels: list[NotificationChannel] | None = Field(default=None, max_length=3)
+    last_name: str | None = Field(default=None, min_length=1, max_length=100, pattern=TEXT)
+    first_name: str | None = Field(default=None, min_length=1, max_length=100, pattern=TEXT)
+    middle_name: str | None = Field(default=None, max_length=100)
+    identity_document: IdentityDocument | None = None
+    address: Address | None = None
+    drug_addiction_treatment: bool | None = None
+    written_application_ref: str | None = Field(default=None, min_length=1, max_length=100, pattern=TEXT)
+
+
+class IdentityDocumentRead(BaseModel):
+    kind: str
+    number: str
 
 
 class PatientRead(BaseModel):
@@ -53,8 +89,11 @@ class PatientRead(BaseModel):
     birth_date: date
     sex: str | None
     iin: str | None
-    identity_document: IdentityDocument
+    identity_document: IdentityDocumentRead
     address: Address
     phone: str
     email: str | None
     registered_at: datetime
+    notification_channels: list[str]
+    drug_addiction_treatment: bool
+    health_group: str | None
