@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
 from fastapi import FastAPI
 
 from clinic_common.app import ServiceSpec, create_service_app
@@ -9,22 +13,75 @@ from clinic_common.clock import Clock
 
 from home_visits.config import Settings, get_settings
 from home_visits.db import platform
+from home_visits.deterioration.router import router as deterioration_router
+from home_visits.deterioration.sweep import DeteriorationSweep
+from home_visits.dispatch.router import router as dispatch_router
+from home_visits.enrollment.handlers import HANDLERS as ENROLLMENT_HANDLERS
 from home_visits.organization.handlers import HANDLERS as ORGANIZATION_HANDLERS
 from home_visits.patient.handlers import HANDLERS as PATIENT_HANDLERS
 from home_visits.practitioner.handlers import HANDLERS as PRACTITIONER_HANDLERS
+from home_visits.program_address.router import router as program_address_router
+from home_visits.visit.coverage import BillingCoverage
+from home_visits.visit.router import router as visit_router
 from home_visits.zone.router import router as zone_router
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
-    return create_service_app(
+    settings = settings or get_settings()
+    app = create_service_app(
         ServiceSpec(
             name="home_visits",
             title="Clinic home visits",
-            description="Home-visit requests, service zones and distance bands, dispatch and routes.",
-            settings=settings or get_settings(),
+            description="Home-visit requests, service zones and distance bands, dispatch and routes, "
+            "outcomes, program home-care addresses, deterioration reports.",
+            settings=settings,
             platform=platform,
-            routers=[zone_router],
-            handlers={**ORGANIZATION_HANDLERS, **PRACTITIONER_HANDLERS, **PATIENT_HANDLERS},
+            routers=[
+                zone_router,
+                visit_router,
+                dispatch_router,
+                program_address_router,
+                deterioration_router,
+            ],
+            handlers={
+                **ORGANIZATION_HANDLERS,
+                **PRACTITIONER_HANDLERS,
+                **PATIENT_HANDLERS,
+                **ENROLLMENT_HANDLERS,
+            },
         ),
         clock=clock,
     )
+    app.state.billing_coverage = BillingCoverage(settings.billing_url, settings.billing_timeout_seconds)
+    _add_sweep(app, settings)
+    return app
+
+
+def _add_sweep(app: FastAPI, settings: Settings) -> None:
+    """HV-10's clock-driven sweep runs beside the platform's workers, started and stopped with them."""
+    platform_lifespan = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
+        async with platform_lifespan(app_):
+            sweep = DeteriorationSweep(
+                app_.state.db.sessionmaker,
+                app_.state.outbox,
+                app_.state.clock,
+                settings.deterioration_sweep_seconds,
+            )
+            app_.state.deterioration_sweep = sweep
+            task = (
+                asyncio.create_task(sweep.run(), name="home_visits-deterioration-sweep")
+                if settings.run_workers
+                else None
+            )
+            try:
+                yield
+            finally:
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+
+    app.router.lifespan_context = lifespan

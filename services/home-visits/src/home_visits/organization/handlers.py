@@ -23,6 +23,8 @@ async def on_organization_upserted(ctx: HandlerContext) -> None:
             "country": data.country,
             "currency": data.currency,
             "time_zone": data.time_zone,
+            "policy": data.policy,
+            "policy_versions": [v.model_dump(mode="json") for v in data.policy_versions],
         },
         ctx.envelope,
     )

@@ -1,16 +1,21 @@
-"""Projection of organizations and their branches, owned by scheduling (ORG-1, ORG-2)."""
+"""Projection of organizations and their branches, owned by scheduling (ORG-1, ORG-2, ORG-3)."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Float, Text, true
+from sqlalchemy import BigInteger, Boolean, Float, Text, text, true
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from home_visits.db import Base
 
 
 class OrganizationProjection(Base):
+    """`policy` is the version the last event called current; `policy_versions` every published
+    version (ORG-3), so the rules read the one in force on the day they decide."""
+
     __tablename__ = "organizations"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -18,6 +23,10 @@ class OrganizationProjection(Base):
     country: Mapped[str] = mapped_column(Text)
     currency: Mapped[str] = mapped_column(Text)
     time_zone: Mapped[str] = mapped_column(Text)
+    policy: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default=text("'{}'::jsonb"))
+    policy_versions: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, default=list, server_default=text("'[]'::jsonb")
+    )
     source_sequence: Mapped[int] = mapped_column(BigInteger)
 
 

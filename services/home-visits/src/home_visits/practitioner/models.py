@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, time
 
-from sqlalchemy import BigInteger, Boolean, Date, Integer, Text, Time, Uuid, true
+from sqlalchemy import BigInteger, Boolean, Date, Integer, Text, Time, Uuid, false, true
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -44,4 +44,6 @@ class ShiftProjection(Base):
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    works_on_holidays: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    time_zone: Mapped[str | None] = mapped_column(Text)  # the branch's: starts/ends are its wall clock
     source_sequence: Mapped[int] = mapped_column(BigInteger)
