@@ -136,7 +136,8 @@ async def test_SCH_3_booking_records_channel_and_announces_it(scheduling: Svc, s
         ).all()
     assert events == [("clinic.scheduling.appointment.booked",)]
     read = await scheduling.client.get(f"/v1/appointments/{booked['id']}", headers=registrar(stack))
-    assert read.json() == booked
+    assert read.json() == {k: v for k, v in booked.items() if k != "confirmation"}
+    assert read.headers["ETag"] == r.headers["ETag"]
 
 
 async def test_SCH_4_concurrent_bookings_of_one_slot_one_wins(scheduling: Svc, stack: Stack) -> None:
@@ -166,9 +167,9 @@ async def test_SCH_4_overlapping_not_identical_times_also_conflict(scheduling: S
         "/v1/appointments", json=body(first, DOCTOR, start), headers=registrar(stack)
     )
     assert ok.status_code == 201
-    overlap = await scheduling.client.post(
-        "/v1/appointments", json=body(second, DOCTOR, start + timedelta(minutes=15)), headers=registrar(stack)
-    )
+    # A 20-minute repeat visit on its own grid (start + 20) overlaps the 30-minute first visit.
+    repeat = body(second, DOCTOR, start + timedelta(minutes=20), visit_type="repeat_consultation")
+    overlap = await scheduling.client.post("/v1/appointments", json=repeat, headers=registrar(stack))
     assert (overlap.status_code, overlap.json()["code"]) == (409, "slot_taken")
     adjacent = await scheduling.client.post(
         "/v1/appointments", json=body(second, DOCTOR, start + timedelta(minutes=30)), headers=registrar(stack)

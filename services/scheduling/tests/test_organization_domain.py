@@ -210,10 +210,22 @@ def test_SCH_13_debt_blocks_paid_booking_in_the_O_preset() -> None:
     assert O_PRESET.debt_blocks_paid_booking is True  # O 8.3
 
 
-def test_BIL_16_P_preset_distance_bands() -> None:
-    bands = [(b.up_to_km, b.surcharge_percent) for b in P_PRESET.distance_bands]
-    assert bands == [(15, 15), (30, 30), (50, 50)]  # P 12.6.2
-    assert O_PRESET.distance_bands == ()
+def test_BIL_16_distance_bands_are_not_scheduling_policy() -> None:
+    """Issue 9: home-visits alone owns the base zone and its distance bands (zone.upserted); a
+    policy naming them is refused, so no second copy can drift from the owner's."""
+    for policy in (O_PRESET, P_PRESET):
+        assert "distance_bands" not in policy.model_dump()
+    with pytest.raises(ValidationError):
+        Policy.model_validate({**P_PRESET.model_dump(), "distance_bands": [{"up_to_km": 15}]})
+
+
+def test_SCH_3_booking_lead_time_per_channel() -> None:
+    for policy in (O_PRESET, P_PRESET):
+        assert policy.lead_minutes("registry") == 0
+        assert policy.lead_minutes("website") == policy.lead_minutes("mobile_app") == 60
+        assert policy.lead_minutes("call_center") == 30
+    with pytest.raises(ValidationError):
+        Policy.model_validate({**O_PRESET.model_dump(), "booking_lead_minutes": {"website": -1}})
 
 
 def test_HV_3_home_visit_cutoffs_13_00_and_12_00() -> None:

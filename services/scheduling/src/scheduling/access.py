@@ -20,7 +20,7 @@ from scheduling.appointment.domain import AppointmentNotFound
 from scheduling.appointment.models import Appointment
 from scheduling.patient.models import PatientProjection
 from scheduling.practitioner.domain import PractitionerNotFound
-from scheduling.practitioner.models import Practitioner, Shift
+from scheduling.practitioner.models import Practitioner, Shift, ShiftExceptionRow
 
 BOOK = Grant.of(Role.REGISTRAR, Role.CALL_CENTER, Role.ADMIN, patient=True)
 """SCH-3: booked at the registry, by the call centre, or by the patient (website, app, cabinet)."""
@@ -37,6 +37,30 @@ READ_APPOINTMENT = Grant.of(
 )
 """The registry and call centre that book it, the cashier who takes its payment (BIL-4), the clinical
 staff who serve it, the director; the patient their own."""
+
+CHANGE = Grant.of(Role.REGISTRAR, Role.CALL_CENTER, Role.ADMIN, patient=True)
+"""SCH-12: a visit is cancelled or moved through any channel: the patient's own (website, app,
+cabinet), the call centre, the registry."""
+
+CHECK_IN = Grant.of(Role.REGISTRAR, Role.ADMIN)
+"""SCH-14, SCH-7, SCH-3: the registry checks patients in, decides on late arrivals and takes in
+walk-ins and emergencies."""
+
+SERVE = Grant.of(Role.DOCTOR, Role.NURSE, Role.ADMIN)
+"""SCH-14, SCH-8: the practitioner (and the nurse of the room) calls the next patient, takes one
+out of turn and closes the visit."""
+
+DELAY = Grant.of(Role.DOCTOR, Role.NURSE, Role.REGISTRAR, Role.ADMIN)
+"""SCH-8: the practitioner delays a visit; the registry records it for them."""
+
+READ_QUEUE = Grant.of(Role.REGISTRAR, Role.DOCTOR, Role.NURSE, Role.DIRECTOR, Role.ADMIN)
+"""SCH-14: the practitioner's queue with its groups; the hall display shows numbers only."""
+
+DECLARE_ABSENCE = Grant.of(Role.REGISTRAR, Role.DIRECTOR, Role.ADMIN)
+"""SCH-11: the clinic declares a practitioner's illness or absence."""
+
+MANAGE_SHIFTS = Grant.of(Role.DIRECTOR, Role.ADMIN)
+"""SCH-1: the organization sets its practitioners' schedules."""
 
 READ_SHIFTS = Grant.of(
     Role.REGISTRAR,
@@ -68,13 +92,37 @@ def check_can_book_at(principal: Principal, organization_id: UUID, branch_id: UU
 
 def check_can_read_appointment(principal: Principal, appointment: Appointment) -> None:
     """404 `appointment_not_found` for another organization, branch or patient."""
-    if not READ_APPOINTMENT.allows(
+    check_can_act_on(READ_APPOINTMENT, principal, appointment)
+
+
+def check_can_act_on(grant: Grant, principal: Principal, appointment: Appointment) -> None:
+    """An action on one appointment: staff of its organization (and branch), or its own patient
+    where the grant lets patients act. Anything else answers as if it did not exist (404)."""
+    if not grant.allows(
         principal,
         org_id=appointment.organization_id,
         branch_id=appointment.branch_id,
         patient_id=appointment.patient_id,
     ):
         raise AppointmentNotFound()
+
+
+def check_can_act_for_practitioner(
+    grant: Grant, principal: Principal, practitioner: Practitioner, branch_id: UUID | None = None
+) -> None:
+    """Staff act on the practitioners (queues, absences, schedules) of their own organization
+    and, with `branch_ids` in the token, at those branches; others get 404."""
+    if not grant.allows(principal, org_id=practitioner.organization_id, branch_id=branch_id):
+        raise PractitionerNotFound()
+
+
+def acting_channel(principal: Principal) -> str:
+    """SCH-3, SCH-12: the channel a change came through when the request does not name one."""
+    if CHECK_IN.as_staff(principal):
+        return "registry"
+    if Role.CALL_CENTER in principal.roles:
+        return "call_center"
+    return "cabinet"
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +150,6 @@ def check_can_read_shifts(principal: Principal, practitioner: Practitioner) -> N
         raise PractitionerNotFound()
 
 
-def can_see_shift(principal: Principal, practitioner: Practitioner, shift: Shift) -> bool:
+def can_see_shift(principal: Principal, practitioner: Practitioner, shift: Shift | ShiftExceptionRow) -> bool:
     """Staff limited by `branch_ids` see the shifts at those branches only."""
     return READ_SHIFTS.allows(principal, org_id=practitioner.organization_id, branch_id=shift.branch_id)

@@ -2,32 +2,86 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
 from fastapi import FastAPI
 
 from clinic_common.app import ServiceSpec, create_service_app
 from clinic_common.clock import Clock
 
+from scheduling.absence.router import router as absence_router
 from scheduling.appointment.router import router as appointment_router
+from scheduling.arrival.router import router as arrival_router
+from scheduling.arrival.service import sweep_no_shows
 from scheduling.catalog.handlers import HANDLERS as CATALOG_HANDLERS
 from scheduling.config import Settings, get_settings
 from scheduling.db import platform
 from scheduling.organization.router import router as organization_router
 from scheduling.patient.handlers import HANDLERS as PATIENT_HANDLERS
 from scheduling.practitioner.router import router as practitioner_router
+from scheduling.queue.display import router as display_router
+from scheduling.queue.router import router as queue_router
+from scheduling.schedule.router import router as slot_router
+from scheduling.standing.handlers import HANDLERS as STANDING_HANDLERS
+
+log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
-    return create_service_app(
+    settings = settings or get_settings()
+    app = create_service_app(
         ServiceSpec(
             name="scheduling",
             title="Clinic scheduling",
             description=(
-                "Organizations, practitioners, shifts, slots, booking, check-in, the electronic queue."
+                "Organizations, practitioners, shifts, free slots, booking, check-in, the electronic "
+                "queue and its hall display."
             ),
-            settings=settings or get_settings(),
+            settings=settings,
             platform=platform,
-            routers=[organization_router, practitioner_router, appointment_router],
-            handlers={**PATIENT_HANDLERS, **CATALOG_HANDLERS},
+            routers=[
+                organization_router,
+                practitioner_router,
+                absence_router,
+                slot_router,
+                appointment_router,
+                arrival_router,
+                queue_router,
+                display_router,
+            ],
+            handlers={**PATIENT_HANDLERS, **CATALOG_HANDLERS, **STANDING_HANDLERS},
         ),
         clock=clock,
     )
+    platform_lifespan = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with platform_lifespan(app):
+            sweeper = asyncio.create_task(noshow_sweeper(app, settings)) if settings.run_workers else None
+            try:
+                yield
+            finally:
+                if sweeper is not None:
+                    sweeper.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await sweeper
+
+    app.router.lifespan_context = lifespan
+    return app
+
+
+async def noshow_sweeper(app: FastAPI, settings: Settings) -> None:
+    """SCH-7: every `noshow_sweep_seconds`, mark the no-shows as of the business clock's now."""
+    while True:
+        try:
+            async with app.state.db.sessionmaker() as session, session.begin():
+                await sweep_no_shows(session, app.state.outbox, app.state.clock.now())
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the database away: the next round tries again
+            log.warning("no-show sweep failed: %s", exc)
+        await asyncio.sleep(settings.noshow_sweep_seconds)

@@ -173,16 +173,8 @@ class LatenessPolicy(BaseModel):
         return tuple(o for o in LatenessOption if o in offered)
 
 
-class DistanceBand(BaseModel):
-    """BIL-16 (policy): beyond the base zone, up to `up_to_km` (inclusive), the surcharge percent."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    up_to_km: int = Field(gt=0)
-    surcharge_percent: int = Field(ge=0, le=100)
-
-
 QueueGroup = Literal["emergency", "returning", "on_time", "other"]
+BookingChannel = Literal["website", "mobile_app", "call_center", "registry", "cabinet"]
 MedicalChannel = Literal["in_person", "cabinet", "whatsapp"]
 PaymentTiming = Literal["before_service", "after_act"]
 
@@ -210,6 +202,17 @@ class Policy(BaseModel):
     visit_minutes_max: int = Field(default=40, ge=1)
     # SCH-6: arrive this many minutes early with an identity document (O 3.13: 10; P 5.2: 15).
     arrive_early_minutes: int = Field(ge=0)
+    # SCH-3: the shortest notice a booking through each channel may be made with. Neither source
+    # states one; the registry books up to the start, remote channels leave time to prepare.
+    booking_lead_minutes: dict[BookingChannel, int] = Field(
+        default_factory=lambda: {  # type: ignore[arg-type]
+            "website": 60,
+            "mobile_app": 60,
+            "cabinet": 60,
+            "call_center": 30,
+            "registry": 0,
+        }
+    )
     # SCH-7
     lateness: LatenessPolicy
     # SCH-13: an open debt blocks new paid bookings (O 8.3).
@@ -222,8 +225,6 @@ class Policy(BaseModel):
     estimate_and_act_required: bool = False
     # BIL-10: late payment penalty (O 8.13 allows one without a figure); None means none.
     late_payment_penalty_percent_per_day: Decimal | None = Field(default=None, ge=0)
-    # BIL-16: distance bands beyond the base zone (P 12.6.2); past the last band: not served.
-    distance_bands: tuple[DistanceBand, ...] = ()
     # HV-3: same-day cutoffs for planned home visits (P 7.4) and the intake hours (P 11.3).
     home_visit_cutoff_working_day: time = time(13, 0)
     home_visit_cutoff_day_off: time = time(12, 0)
@@ -239,14 +240,17 @@ class Policy(BaseModel):
         to_opening_hours(self.phone_booking_hours)
         if sorted(set(self.queue_priority)) != sorted(("emergency", "returning", "on_time", "other")):
             raise ValueError("queue_priority must order each queue group exactly once")
-        bounds = [b.up_to_km for b in self.distance_bands]
-        if bounds != sorted(set(bounds)):
-            raise ValueError("distance bands must have increasing upper bounds")
+        if any(m < 0 for m in self.booking_lead_minutes.values()):
+            raise ValueError("booking lead times must not be negative")
         return self
 
     def visit_length_allowed(self, minutes: int) -> bool:
         """SCH-2: is a visit of this length inside the organization's range?"""
         return self.visit_minutes_min <= minutes <= self.visit_minutes_max
+
+    def lead_minutes(self, channel: str) -> int:
+        """SCH-3: the minimum notice of a booking through `channel` (0 where none is set)."""
+        return int(self.booking_lead_minutes.get(channel, 0))  # type: ignore[call-overload]
 
 
 # O preset (Almaty offer). The offer states no opening or phone hours (O 3.4: set by the
@@ -310,11 +314,6 @@ P_PRESET = Policy(
     debt_blocks_paid_booking=True,
     payment_timing="after_act",  # P 4.6, P 12.2.5
     estimate_and_act_required=True,  # P 4.4, P 4.6
-    distance_bands=(
-        DistanceBand(up_to_km=15, surcharge_percent=15),  # P 12.6.2
-        DistanceBand(up_to_km=30, surcharge_percent=30),
-        DistanceBand(up_to_km=50, surcharge_percent=50),
-    ),
     home_visit_cutoff_working_day=time(13, 0),  # P 7.4
     home_visit_cutoff_day_off=time(12, 0),
     home_visit_intake_hours=daily(time(7, 30), time(22, 0)),  # P 11.3

@@ -1,11 +1,14 @@
 """Practitioner and shift rules as plain Python (SCH-1, SCH-2, SCH-5).
 
+The one shift concept: a practitioner works weekly shifts (`WeeklyShift`) changed by dated
+exceptions (`ShiftException`: an extra working day, a day or hours off); `windows_on` turns them
+into the working windows of one branch-local date, which both free slots and booking use.
 No SQLAlchemy, no FastAPI: values in, decisions (or typed refusals) out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, time
 from enum import StrEnum
@@ -26,6 +29,30 @@ class VisitType(StrEnum):
     REPEAT_CONSULTATION = "repeat_consultation"
     FIRST_EXAMINATION = "first_examination"
     REPEAT_EXAMINATION = "repeat_examination"
+
+
+# Catalogue categories (billing's `service.upserted`) a practitioner's visit type applies to.
+EXAMINATION_CATEGORIES = frozenset({"examination", "instrumental"})
+VISIT_CATEGORIES = frozenset({"consultation"}) | EXAMINATION_CATEGORIES
+
+
+def default_visit_type(category: str) -> VisitType | None:
+    """SCH-2: a first consultation or examination by the service's category; None for services
+    that are not a practitioner's visit (sample collection, procedures), which keep the
+    catalogue's duration."""
+    if category in EXAMINATION_CATEGORIES:
+        return VisitType.FIRST_EXAMINATION
+    if category in VISIT_CATEGORIES:
+        return VisitType.FIRST_CONSULTATION
+    return None
+
+
+def visit_minutes(durations: Mapping[str, int], visit_type: VisitType | None, catalogue_minutes: int) -> int:
+    """SCH-2: a booking lasts the practitioner's length for the visit type; the catalogue's
+    duration is only the default for services without one."""
+    if visit_type is not None and visit_type.value in durations:
+        return durations[visit_type.value]
+    return catalogue_minutes
 
 
 # --- errors -------------------------------------------------------------------------------------
@@ -166,3 +193,103 @@ def works_on(shift: WeeklyShift, day: date, *, public_holiday: bool) -> bool:
     if day.weekday() != shift.weekday or not shift.valid_on(day):
         return False
     return shift.works_on_holidays or not public_holiday
+
+
+# --- dated exceptions and the working windows of a day (SCH-1, SCH-5) ----------------------------
+
+
+class ExceptionKind(StrEnum):
+    EXTRA = "extra"  # an extra working stretch on that date, at a branch (a holiday too: it says so)
+    DAY_OFF = "day_off"  # no work that date, or in `starts`-`ends` of it
+
+
+@dataclass(frozen=True)
+class ShiftException:
+    """A dated change of the weekly pattern, in the branch-local wall-clock time of `day`."""
+
+    id: UUID
+    day: date
+    kind: ExceptionKind
+    branch_id: UUID | None = None
+    starts: time | None = None
+    ends: time | None = None
+
+    def __post_init__(self) -> None:
+        if (self.starts is None) != (self.ends is None):
+            raise ValueError("an exception has both starts and ends, or neither")
+        if self.starts is not None and self.ends is not None and not self.starts < self.ends:
+            raise ValueError("an exception must start before it ends")
+        if self.kind is ExceptionKind.EXTRA and (self.branch_id is None or self.starts is None):
+            raise ValueError("an extra working stretch names its branch, starts and ends")
+
+
+class InvalidShiftException(AppError):
+    status = 422
+    code = "invalid_shift_exception"
+    title = "An extra day names its branch and hours; a day off at most its hours"
+    rule = "SCH-1"
+
+
+@dataclass(frozen=True, order=True)
+class WorkWindow:
+    """A stretch of one working date at one branch, branch-local, `ends` exclusive."""
+
+    starts: time
+    ends: time
+    branch_id: UUID
+
+
+def windows_on(
+    day: date,
+    shifts: Iterable[WeeklyShift],
+    exceptions: Iterable[ShiftException],
+    *,
+    public_holiday: bool,
+) -> list[WorkWindow]:
+    """SCH-1, SCH-5: where and when the practitioner works on a branch-local date.
+
+    The weekly shifts of the weekday valid that date (on a public holiday only those that say
+    so), minus the date's days off (whole, or their hours), plus its extra stretches (which name
+    the date, so they count on a holiday too). Sorted by start."""
+    weekly = [
+        WorkWindow(s.starts, s.ends, s.branch_id)
+        for s in shifts
+        if works_on(s, day, public_holiday=public_holiday)
+    ]
+    of_day = [e for e in exceptions if e.day == day]
+    for off in (e for e in of_day if e.kind is ExceptionKind.DAY_OFF):
+        if off.starts is None or off.ends is None:
+            weekly = []
+            break
+        weekly = [piece for w in weekly for piece in _minus(w, off.starts, off.ends)]
+    extra = [
+        WorkWindow(e.starts, e.ends, e.branch_id)
+        for e in of_day
+        if e.kind is ExceptionKind.EXTRA and e.starts is not None and e.ends is not None and e.branch_id
+    ]
+    return sorted([*weekly, *extra])
+
+
+def _minus(w: WorkWindow, starts: time, ends: time) -> list[WorkWindow]:
+    pieces = []
+    if w.starts < starts:
+        pieces.append(WorkWindow(w.starts, min(w.ends, starts), w.branch_id))
+    if ends < w.ends:
+        pieces.append(WorkWindow(max(w.starts, ends), w.ends, w.branch_id))
+    return [p for p in pieces if p.starts < p.ends]
+
+
+def within_opening_hours(
+    windows: Sequence[WorkWindow], hours: Mapping[UUID, OpeningHours], weekday: int
+) -> list[WorkWindow]:
+    """SCH-5: the parts of the windows inside their branch's opening hours that weekday."""
+    clipped: list[WorkWindow] = []
+    for w in windows:
+        branch_hours = hours.get(w.branch_id)
+        if branch_hours is None:
+            continue
+        for i in branch_hours.intervals(weekday):
+            starts, ends = max(w.starts, i.open), min(w.ends, i.close)
+            if starts < ends:
+                clipped.append(WorkWindow(starts, ends, w.branch_id))
+    return sorted(clipped)

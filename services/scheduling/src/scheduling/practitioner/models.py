@@ -96,3 +96,34 @@ class Shift(Base):
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
     works_on_holidays: Mapped[bool] = mapped_column(default=False)
+
+
+class ShiftExceptionRow(Base):
+    """SCH-1: a dated change of the weekly shifts: an extra working stretch at a branch, or a day
+    (or some hours of it) off, in the branch-local time of `day` (`practitioner.domain.ShiftException`)."""
+
+    __tablename__ = "shift_exceptions"
+    __table_args__ = (
+        CheckConstraint("kind IN ('extra', 'day_off')", name="kind"),
+        CheckConstraint(
+            "(starts IS NULL) = (ends IS NULL) AND (starts IS NULL OR starts < ends)", name="hours"
+        ),
+        CheckConstraint(
+            "kind = 'day_off' OR (branch_id IS NOT NULL AND starts IS NOT NULL)", name="extra_where"
+        ),
+        ForeignKeyConstraint(
+            ["practitioner_id", "branch_id"],
+            ["practitioner_branches.practitioner_id", "practitioner_branches.branch_id"],
+            name="fk_shift_exceptions_practitioner_branch",
+        ),
+        Index("ix_shift_exceptions_practitioner_id_day", "practitioner_id", "day"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    practitioner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("practitioners.id"))
+    branch_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("branches.id"))
+    day: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(Text)
+    starts: Mapped[time | None] = mapped_column(Time)
+    ends: Mapped[time | None] = mapped_column(Time)
+    note: Mapped[str | None] = mapped_column(Text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from uuid import UUID
 
 from sqlalchemy import func, select
@@ -11,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from clinic_common.db import RepositoryBase
 
 from scheduling.organization.models import Branch
-from scheduling.practitioner.models import Practitioner, PractitionerBranch, Shift
+from scheduling.practitioner.models import Practitioner, PractitionerBranch, Shift, ShiftExceptionRow
 
 
 class PractitionerRepository(RepositoryBase[Practitioner]):
@@ -81,3 +82,14 @@ class PractitionerRepository(RepositoryBase[Practitioner]):
 
     async def shift(self, shift_id: UUID) -> Shift | None:
         return await self.session.get(Shift, shift_id)
+
+    async def exceptions(self, practitioner_id: UUID, first: date, last: date) -> Sequence[ShiftExceptionRow]:
+        stmt = (
+            select(ShiftExceptionRow)
+            .where(
+                ShiftExceptionRow.practitioner_id == practitioner_id,
+                ShiftExceptionRow.day.between(first, last),
+            )
+            .order_by(ShiftExceptionRow.day, ShiftExceptionRow.starts)
+        )
+        return (await self.session.execute(stmt)).scalars().all()

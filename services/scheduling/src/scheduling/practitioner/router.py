@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
 from clinic_common.auth import PUBLIC, Principal
 from clinic_common.db import SessionDep
@@ -14,9 +14,23 @@ from clinic_common.schemas import LocalDate, Page
 
 from scheduling import access
 from scheduling.practitioner import service
-from scheduling.practitioner.domain import PractitionerNotFound
-from scheduling.practitioner.models import Practitioner, Shift
-from scheduling.practitioner.schemas import CertificateRead, PractitionerRead, ShiftRead
+from scheduling.practitioner.domain import (
+    BranchNotAssigned,
+    InvalidShiftException,
+    PractitionerNotFound,
+    ShiftOutsideOpeningHours,
+    ShiftOverlaps,
+)
+from scheduling.practitioner.models import Practitioner, Shift, ShiftExceptionRow
+from scheduling.practitioner.schemas import (
+    CertificateRead,
+    PractitionerRead,
+    ShiftExceptionCreate,
+    ShiftExceptionRead,
+    ShiftRead,
+)
+from scheduling.practitioner.service import ShiftOfAnotherPractitioner
+from scheduling.schedule.domain import PeriodInverted, PeriodTooLong, period_days
 
 router = APIRouter(prefix="/v1/practitioners", tags=["practitioners"])
 
@@ -110,3 +124,64 @@ async def list_shifts(
     A practitioner has a few dozen shifts at most, so the list comes in one page."""
     rows = await service.list_shifts(session, principal, practitioner_id, valid_on=valid_on)
     return Page(items=[shift_to_read(s, zone) for s, zone in rows])
+
+
+ManagerDep = Annotated[Principal, access.MANAGE_SHIFTS.dependency()]
+
+
+def exception_to_read(e: ShiftExceptionRow) -> ShiftExceptionRead:
+    return ShiftExceptionRead(
+        id=e.id,
+        practitioner_id=e.practitioner_id,
+        day=e.day,
+        kind=e.kind,
+        branch_id=e.branch_id,
+        starts=e.starts,
+        ends=e.ends,
+        note=e.note,
+    )
+
+
+@router.get(
+    "/{practitioner_id}/shift-exceptions",
+    response_model=Page[ShiftExceptionRead],
+    responses=problems(PractitionerNotFound, PeriodInverted, PeriodTooLong),
+)
+async def list_shift_exceptions(
+    practitioner_id: UUID,
+    session: SessionDep,
+    principal: StaffDep,
+    from_: Annotated[LocalDate, Query(alias="from")],
+    to: LocalDate,
+) -> Page[ShiftExceptionRead]:
+    """The dated exceptions of the weekly shifts in a period of at most 31 days (SCH-1)."""
+    period_days(from_, to)
+    rows = await service.list_exceptions(session, principal, practitioner_id, from_, to)
+    return Page(items=[exception_to_read(r) for r in rows])
+
+
+@router.post(
+    "/{practitioner_id}/shift-exceptions",
+    status_code=201,
+    response_model=ShiftExceptionRead,
+    responses=problems(
+        PractitionerNotFound,
+        InvalidShiftException,
+        BranchNotAssigned,
+        ShiftOutsideOpeningHours,
+        ShiftOverlaps,
+        ShiftOfAnotherPractitioner,
+    ),
+)
+async def upsert_shift_exception(
+    request: Request,
+    practitioner_id: UUID,
+    body: ShiftExceptionCreate,
+    session: SessionDep,
+    principal: ManagerDep,
+) -> ShiftExceptionRead:
+    """SCH-1: an extra working stretch or time off on a date; free slots follow at once."""
+    row = await service.upsert_exception(
+        session, request.app.state.outbox, principal, practitioner_id, body, request.app.state.clock.now()
+    )
+    return exception_to_read(row)

@@ -94,3 +94,27 @@ class ShiftRead(BaseModel):
     valid_from: date
     valid_to: date | None
     works_on_holidays: bool
+
+
+class ShiftExceptionCreate(RequestModel):
+    """SCH-1: an extra working stretch (`extra`: branch, starts, ends) or time off (`day_off`:
+    the whole day, or starts-ends of it) on a branch-local date."""
+
+    id: UUID | None = Field(default=None, description="Given to update an exception; new otherwise")
+    day: LocalDate
+    kind: str = Field(pattern="^(extra|day_off)$")
+    branch_id: UUID | None = None
+    starts: LocalTime | None = None
+    ends: LocalTime | None = None
+    note: str | None = Field(default=None, max_length=500)
+
+
+class ShiftExceptionRead(BaseModel):
+    id: UUID
+    practitioner_id: UUID
+    day: date
+    kind: str
+    branch_id: UUID | None
+    starts: LocalTime | None
+    ends: LocalTime | None
+    note: str | None

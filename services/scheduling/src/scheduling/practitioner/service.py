@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,23 +13,32 @@ from clinic_common.auth import Principal
 from clinic_common.errors import Conflict, UnknownEntity
 from clinic_common.events.catalog import type_of
 from clinic_common.events.outbox import Outbox
-from clinic_common.events.payloads.scheduling import PractitionerUpserted, ShiftUpserted
+from clinic_common.events.payloads.scheduling import (
+    PractitionerUpserted,
+    ShiftExceptionUpserted,
+    ShiftUpserted,
+)
 
 from scheduling import access
 from scheduling.organization import service as organizations
 from scheduling.organization.domain import NoPolicyInForce, OrganizationNotFound, check_weekly_hours
 from scheduling.organization.repository import OrganizationRepository
 from scheduling.practitioner.domain import (
+    ExceptionKind,
+    InvalidShiftException,
     PractitionerNotFound,
+    ShiftException,
+    ShiftOverlaps,
     WeeklyShift,
     check_branch_assigned,
     check_no_overlap,
     check_shift_within_opening_hours,
     check_visit_durations,
+    windows_on,
 )
-from scheduling.practitioner.models import Practitioner, PractitionerBranch, Shift
+from scheduling.practitioner.models import Practitioner, PractitionerBranch, Shift, ShiftExceptionRow
 from scheduling.practitioner.repository import PractitionerRepository
-from scheduling.practitioner.schemas import PractitionerUpsert, ShiftUpsert
+from scheduling.practitioner.schemas import PractitionerUpsert, ShiftExceptionCreate, ShiftUpsert
 
 
 class PractitionerOfAnotherOrganization(Conflict):
@@ -94,6 +104,17 @@ async def list_shifts(
         if access.can_see_shift(principal, practitioner, shift)
         and (valid_on is None or as_weekly(shift).valid_on(valid_on))
     ]
+
+
+def as_exception(row: ShiftExceptionRow) -> ShiftException:
+    return ShiftException(
+        id=row.id,
+        day=row.day,
+        kind=ExceptionKind(row.kind),
+        branch_id=row.branch_id,
+        starts=row.starts,
+        ends=row.ends,
+    )
 
 
 def as_weekly(shift: Shift) -> WeeklyShift:
@@ -268,3 +289,104 @@ async def upsert_shift(session: AsyncSession, outbox: Outbox, body: ShiftUpsert,
             data=after,
         )
     return shift
+
+
+# --- dated exceptions (SCH-1) ---------------------------------------------------------------------
+
+
+async def list_exceptions(
+    session: AsyncSession, principal: Principal, practitioner_id: UUID, first: date, last: date
+) -> list[ShiftExceptionRow]:
+    practitioner = await get_practitioner(session, practitioner_id)
+    access.check_can_read_shifts(principal, practitioner)
+    rows = await PractitionerRepository(session).exceptions(practitioner_id, first, last)
+    return [r for r in rows if r.branch_id is None or access.can_see_shift(principal, practitioner, r)]
+
+
+async def upsert_exception(
+    session: AsyncSession,
+    outbox: Outbox,
+    principal: Principal,
+    practitioner_id: UUID,
+    body: ShiftExceptionCreate,
+    now: datetime,
+) -> ShiftExceptionRow:
+    """SCH-1, SCH-5: an extra stretch at one of the practitioner's branches, inside its opening
+    hours and clear of the day's other work; or time off. Emits `shift_exception.upserted`."""
+    repo = PractitionerRepository(session)
+    practitioner = await repo.get_full(practitioner_id, for_update=True)
+    if practitioner is None:
+        raise PractitionerNotFound()
+    access.check_can_act_for_practitioner(access.MANAGE_SHIFTS, principal, practitioner, body.branch_id)
+    try:
+        dated = ShiftException(
+            id=body.id or uuid.uuid4(),
+            day=body.day,
+            kind=ExceptionKind(body.kind),
+            branch_id=body.branch_id,
+            starts=body.starts,
+            ends=body.ends,
+        )
+    except ValueError as exc:
+        raise InvalidShiftException(str(exc)) from None
+    org = await organizations.get_organization(session, practitioner.organization_id)
+    zone = org.time_zone
+    if dated.kind is ExceptionKind.EXTRA and dated.branch_id is not None:
+        check_branch_assigned(dated.branch_id, practitioner.branch_ids)
+        branch = next(b for b in org.branches if b.id == dated.branch_id)
+        zone = branch.time_zone
+        weekly = WeeklyShift(
+            id=dated.id,
+            branch_id=dated.branch_id,
+            weekday=dated.day.weekday(),
+            starts=dated.starts or time(0),
+            ends=dated.ends or time(0),
+            valid_from=dated.day,
+            valid_to=dated.day,
+            works_on_holidays=True,
+        )
+        check_shift_within_opening_hours(
+            weekly, check_weekly_hours(organizations.hours_of(branch.opening_hours))
+        )
+        others = [
+            as_exception(e)
+            for e in await repo.exceptions(practitioner.id, dated.day, dated.day)
+            if e.id != dated.id
+        ]
+        busy = windows_on(
+            dated.day,
+            [as_weekly(s) for s in await repo.shifts(practitioner.id)],
+            others,
+            public_holiday=False,
+        )
+        for w in busy:
+            if weekly.starts < w.ends and w.starts < weekly.ends:
+                raise ShiftOverlaps(f"overlaps the day's work {w.starts:%H:%M}-{w.ends:%H:%M}")
+    row = await session.get(ShiftExceptionRow, dated.id)
+    if row is None:
+        row = ShiftExceptionRow(id=dated.id, practitioner_id=practitioner.id)
+        session.add(row)
+    elif row.practitioner_id != practitioner.id:
+        raise ShiftOfAnotherPractitioner()
+    row.day, row.kind, row.branch_id = dated.day, dated.kind.value, dated.branch_id
+    row.starts, row.ends, row.note = dated.starts, dated.ends, body.note
+    await session.flush()
+    await outbox.add(
+        session,
+        type=type_of(ShiftExceptionUpserted),
+        aggregate_id=row.id,
+        org_id=practitioner.organization_id,
+        now=now,
+        data=ShiftExceptionUpserted(
+            id=row.id,
+            organization_id=practitioner.organization_id,
+            practitioner_id=practitioner.id,
+            day=row.day,
+            kind=row.kind,
+            branch_id=row.branch_id,
+            starts=row.starts,
+            ends=row.ends,
+            time_zone=zone,
+        ),
+    )
+    return row

@@ -88,6 +88,21 @@ class ShiftUpserted(EventPayload):
     time_zone: str | None = None  # the branch's zone: `starts`/`ends` are its wall-clock times
 
 
+@event("scheduling", "shift_exception", "upserted", consumers=("home_visits",))
+class ShiftExceptionUpserted(EventPayload):
+    """A dated change of a practitioner's weekly shifts: an extra working stretch or time off (SCH-1)."""
+
+    id: UUID
+    organization_id: UUID
+    practitioner_id: UUID
+    day: date  # branch-local
+    kind: str  # extra, day_off
+    branch_id: UUID | None = None  # where an extra stretch is worked
+    starts: time | None = None  # None for a whole day off
+    ends: time | None = None
+    time_zone: str | None = None  # of the branch (an extra stretch), else of the organization
+
+
 class _AppointmentData(EventPayload):
     appointment_id: UUID
     organization_id: UUID
@@ -108,6 +123,9 @@ class AppointmentBooked(_AppointmentData):
     payer_ref: str | None = None
     referral_id: UUID | None = None
     enrollment_id: UUID | None = None
+    visit_type: str | None = None  # SCH-2: first/repeat consultation/examination
+    kind: str = "booked"  # booked; walk_in and emergency are checked in without a booking (SCH-3)
+    arrive_early_minutes: int | None = None  # SCH-6: the confirmation asks for this, with an ID document
 
 
 @event("scheduling", "appointment", "rescheduled", consumers=ALL)
@@ -116,6 +134,8 @@ class AppointmentRescheduled(_AppointmentData):
 
     previous_start: datetime
     previous_practitioner_id: UUID
+    channel: str | None = None  # SCH-12: through which channel it was moved
+    reason: str | None = None  # `late_arrival` when moved for lateness (SCH-7)
 
 
 @event("scheduling", "appointment", "cancelled", consumers=ALL)
@@ -124,6 +144,8 @@ class AppointmentCancelled(_AppointmentData):
 
     reason: str
     refundable: bool
+    channel: str | None = None  # SCH-12: through which channel it was cancelled
+    absence_id: UUID | None = None  # SCH-11: the absence that cancelled it
 
 
 @event("scheduling", "appointment", "arrived", consumers=ALL)
@@ -132,6 +154,9 @@ class AppointmentArrived(_AppointmentData):
 
     arrived_at: datetime
     lateness_minutes: int
+    kind: str = "booked"  # walk_in, emergency: checked in without a booking (SCH-3)
+    options: list[str] = Field(default_factory=list)  # SCH-7: what check-in offered
+    queue_number: int | None = None  # SCH-14: the pass, once the patient waits in the queue
 
 
 @event("scheduling", "appointment", "fulfilled", consumers=ALL)
@@ -163,3 +188,5 @@ class PractitionerAbsenceDeclared(EventPayload):
     starts: datetime
     ends: datetime
     reason: str
+    absence_id: UUID | None = None
+    cancelled_appointments: int = 0  # each also announced by its own `appointment.cancelled`

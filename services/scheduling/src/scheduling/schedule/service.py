@@ -1,0 +1,266 @@
+"""Free time use cases: the free slots of `GET /v1/slots`, and where a visit fits (SCH-2, SCH-5).
+
+Both read the same working windows (`practitioner.domain.windows_on`, the one shift concept)
+in each branch's own time zone, so a slot listed is a slot that can be booked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from clinic_common.calendar import Country, OpeningHours, is_public_holiday, local_date
+from clinic_common.errors import AppError
+
+from scheduling.appointment.domain import SlotTaken
+from scheduling.catalog.models import ServiceProjection
+from scheduling.catalog.repository import ServiceRepository, ServiceUnknown
+from scheduling.organization import service as organizations
+from scheduling.organization.domain import to_opening_hours
+from scheduling.organization.models import Branch, Organization
+from scheduling.organization.repository import OrganizationRepository
+from scheduling.practitioner.domain import (
+    PractitionerNotFound,
+    ShiftException,
+    VisitType,
+    WeeklyShift,
+    default_visit_type,
+    visit_minutes,
+    windows_on,
+    within_opening_hours,
+)
+from scheduling.practitioner.models import Practitioner
+from scheduling.practitioner.service import as_exception, as_weekly
+from scheduling.schedule.domain import (
+    Busy,
+    OutsideWorkingHours,
+    Span,
+    Window,
+    free_spans,
+    period_days,
+    place,
+    to_instants,
+)
+from scheduling.schedule.repository import ScheduleRepository
+
+
+class PractitionerAbsent(AppError):
+    status = 422
+    code = "practitioner_absent"
+    title = "The practitioner is absent at that time"
+    rule = "SCH-11"
+
+
+@dataclass(frozen=True)
+class BranchCalendar:
+    """What the working windows of a branch-local date depend on (ORG-1, ORG-2, SCH-5)."""
+
+    id: UUID
+    time_zone: str
+    hours: OpeningHours
+    country: Country
+
+
+def calendars(org: Organization) -> dict[UUID, BranchCalendar]:
+    country = Country(org.country)
+    return {b.id: BranchCalendar(b.id, b.time_zone, hours_of(b), country) for b in org.branches}
+
+
+def hours_of(branch: Branch) -> OpeningHours:
+    return to_opening_hours(organizations.hours_of(branch.opening_hours))
+
+
+def windows(
+    day: date, shifts: Sequence[WeeklyShift], exceptions: Sequence[ShiftException], cal: BranchCalendar
+) -> list[Window]:
+    """SCH-1, SCH-5: the practitioner's windows at one branch on its local `day`: shifts and
+    exceptions of that branch, inside its opening hours, never on a holiday unless a shift says so."""
+    own = windows_on(
+        day,
+        [s for s in shifts if s.branch_id == cal.id],
+        [e for e in exceptions if e.branch_id in (None, cal.id)],
+        public_holiday=is_public_holiday(cal.country, day),
+    )
+    return to_instants(day, within_opening_hours(own, {cal.id: cal.hours}, day.weekday()), cal.time_zone)
+
+
+def length_of(
+    practitioner: Practitioner, service: ServiceProjection | None, visit_type: VisitType | None
+) -> tuple[VisitType | None, timedelta]:
+    """SCH-2: the visit type (asked for, else a first visit of the service's kind) and its
+    length: the practitioner's for that type, the catalogue's only for other services."""
+    if service is None:
+        asked = visit_type or VisitType.FIRST_CONSULTATION
+        return asked, timedelta(minutes=practitioner.visit_durations[asked.value])
+    chosen: VisitType | None = visit_type or default_visit_type(service.category)
+    if visit_type is not None and default_visit_type(service.category) is None:
+        chosen = None  # not a practitioner's visit (sample collection, a procedure)
+    minutes = visit_minutes(practitioner.visit_durations, chosen, service.duration_minutes)
+    return chosen, timedelta(minutes=minutes)
+
+
+# --- where a visit fits (booking, rescheduling) ---------------------------------------------------
+
+
+async def place_visit(
+    session: AsyncSession,
+    practitioner: Practitioner,
+    span: Span,
+    org: Organization,
+    *,
+    skip: UUID | None = None,
+) -> UUID:
+    """SCH-5, SCH-2, SCH-11, SCH-8: the branch whose window holds the visit on its grid; refused
+    while the practitioner is absent or a delayed visit is expected then. The exclusion
+    constraints settle what races past this (SCH-4)."""
+    repo = ScheduleRepository(session)
+    cals = [c for c in calendars(org).values() if c.id in set(practitioner.branch_ids)]
+    shifts = [as_weekly(s) for s in (await repo.shifts([practitioner.id])).get(practitioner.id, [])]
+    days = {c.id: local_date(span.start, c.time_zone) for c in cals}
+    found = (
+        await repo.exceptions(
+            [practitioner.id], min(days.values(), default=date.min), max(days.values(), default=date.min)
+        )
+        if days
+        else {}
+    )
+    exceptions = [as_exception(e) for e in found.get(practitioner.id, [])]
+    candidates = [w for c in cals for w in windows(days[c.id], shifts, exceptions, c)]
+    try:
+        branch_id = place(span, candidates)
+    except OutsideWorkingHours:
+        if any(is_public_holiday(c.country, days[c.id]) for c in cals) and not candidates:
+            raise OutsideWorkingHours(
+                "The organization does not work on this public holiday", holiday=True
+            ) from None
+        raise
+    if await repo.absent(practitioner.id, span):
+        raise PractitionerAbsent()
+    busy = await repo.busy([practitioner.id], span.start, span.end, skip=skip)
+    if Busy(busy.get(practitioner.id, [])).overlaps(span):
+        raise SlotTaken("The practitioner is expected to be busy then (a delayed visit or an absence)")
+    return branch_id
+
+
+# --- free slots (GET /v1/slots) ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SlotQuery:
+    organization_id: UUID | None
+    branch_id: UUID | None
+    practitioner_id: UUID | None
+    specialty: str | None
+    service_code: str | None
+    visit_type: VisitType | None
+    channel: str
+    first: date | None
+    last: date | None
+
+
+@dataclass(frozen=True)
+class FreeSlot:
+    practitioner_id: UUID
+    branch_id: UUID
+    service_code: str | None
+    visit_type: VisitType | None
+    span: Span
+    time_zone: str
+
+
+async def free_slots(session: AsyncSession, q: SlotQuery, now: datetime) -> list[FreeSlot]:
+    """Free slots of the practitioners the query names, computed, never stored: working windows
+    per branch-local date minus busy time, from now plus the channel's lead time (SCH-3)."""
+    repo = ScheduleRepository(session)
+    practitioners = await repo.practitioners(
+        organization_id=q.organization_id,
+        branch_id=q.branch_id,
+        practitioner_id=q.practitioner_id,
+        specialty=q.specialty,
+    )
+    if q.practitioner_id is not None and not practitioners:
+        raise PractitionerNotFound()
+    if not practitioners:
+        return []
+    orgs = {o.id: o for o in await _organizations(session, {p.organization_id for p in practitioners})}
+    services = await _services(session, orgs, q.service_code)
+    cals = {bid: cal for org in orgs.values() for bid, cal in calendars(org).items()}
+    if q.branch_id is not None:
+        cals = {q.branch_id: cals[q.branch_id]} if q.branch_id in cals else {}
+    first_cal = next(iter(cals.values()), None)
+    if first_cal is None:
+        return []
+    first = q.first or local_date(now, first_cal.time_zone)
+    days = period_days(first, q.last or first + timedelta(days=6))
+    pids = [p.id for p in practitioners if p.organization_id in services]
+    shifts = await repo.shifts(pids)
+    exceptions = await repo.exceptions(pids, days[0] - timedelta(days=1), days[-1] + timedelta(days=1))
+    plan: dict[UUID, list[tuple[Window, str]]] = {}
+    for p in practitioners:
+        if p.id not in pids:
+            continue
+        weekly = [as_weekly(s) for s in shifts.get(p.id, [])]
+        dated = [as_exception(e) for e in exceptions.get(p.id, [])]
+        plan[p.id] = [
+            (w, cals[bid].time_zone)
+            for bid in p.branch_ids
+            if bid in cals
+            for day in days
+            for w in windows(day, weekly, dated, cals[bid])
+        ]
+    spans = [w.span for ws in plan.values() for w, _ in ws]
+    if not spans:
+        return []
+    busy = await repo.busy(pids, min(s.start for s in spans), max(s.end for s in spans))
+    leads = {org_id: _lead(org, q.channel, now) for org_id, org in orgs.items()}
+    slots: list[FreeSlot] = []
+    for p in practitioners:
+        if p.id not in plan:
+            continue
+        service = services[p.organization_id]
+        visit_type, length = length_of(p, service, q.visit_type)
+        lead = leads[p.organization_id]
+        zones = {w.branch_id: tz for w, tz in plan[p.id]}
+        for branch_id, span in free_spans(
+            [w for w, _ in plan[p.id]], length, Busy(busy.get(p.id, [])), now + timedelta(minutes=lead)
+        ):
+            slots.append(
+                FreeSlot(
+                    p.id, branch_id, service.code if service else None, visit_type, span, zones[branch_id]
+                )
+            )
+    slots.sort(key=lambda s: (s.span.start, str(s.practitioner_id), s.branch_id))
+    return slots
+
+
+def _lead(org: Organization, channel: str, now: datetime) -> int:
+    """SCH-3: the policy's lead time for the channel, in force today."""
+    current = organizations.in_force(org, organizations.local_today(org, now))
+    return current.policy.lead_minutes(channel) if current else 0
+
+
+async def _organizations(session: AsyncSession, ids: Iterable[UUID]) -> list[Organization]:
+    repo = OrganizationRepository(session)
+    found = [await repo.get_full(i) for i in sorted(ids)]
+    return [o for o in found if o is not None]
+
+
+async def _services(
+    session: AsyncSession, orgs: Mapping[UUID, Organization], code: str | None
+) -> dict[UUID, ServiceProjection | None]:
+    """The service per organization (`service_unknown` when none of them knows the code)."""
+    if code is None:
+        return dict.fromkeys(orgs)
+    result: dict[UUID, ServiceProjection | None] = {}
+    repo = ServiceRepository(session)
+    for org_id in orgs:
+        try:
+            result[org_id] = await repo.known(org_id, code)
+        except ServiceUnknown:
+            continue
+    if not result:
+        raise ServiceUnknown(f"service {code} is not known here yet; retry shortly", service_code=code)
+    return result
