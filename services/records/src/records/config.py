@@ -15,6 +15,8 @@ class Settings(ServiceSettings):
     service_name: str = "records"
     port: int = 8003
     database_url: str = "postgresql://postgres@127.0.0.1:5432/records"
+    # How often the reminder scheduler looks for reminders due on the business clock.
+    reminder_poll_seconds: float = 1.0
 
 
 @lru_cache

@@ -1,7 +1,7 @@
 """Every event records consumes, with the handlers of each module that react to it, in order.
 
-One event is handled in one transaction (the consumer's); the modules' reactions to it run in the
-order listed here, so the appointment projection is current before reminders are planned from it.
+One event is handled in one transaction (the consumer's); the modules' reactions run in the order
+listed here, so the appointment projection is current before reminders are planned from it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,11 @@ from collections.abc import Mapping, Sequence
 
 from clinic_common.events.consumer import Handler, HandlerContext
 
+from records.card.handlers import HANDLERS as CARD
 from records.care.handlers import HANDLERS as CARE
+from records.conduct.handlers import HANDLERS as CONDUCT
+from records.notification.handlers import HANDLERS as NOTIFICATION
+from records.offer.handlers import HANDLERS as OFFER
 from records.organization.handlers import HANDLERS as ORGANIZATION
 
 
@@ -31,4 +35,4 @@ def compose(*tables: Mapping[str, Sequence[Handler]]) -> dict[str, Handler]:
     return {event_type: chain(handlers) for event_type, handlers in merged.items()}
 
 
-HANDLERS = compose({t: [h] for t, h in ORGANIZATION.items()}, CARE)
+HANDLERS = compose({t: [h] for t, h in ORGANIZATION.items()}, CARE, OFFER, CARD, CONDUCT, NOTIFICATION)

@@ -62,7 +62,7 @@ class Granted:
         return self.ctx.patient
 
 
-async def _granted(
+async def granted_access(
     session: AsyncSession, grant: Any, principal: Principal, patient_id: uuid.UUID, now: datetime
 ) -> Granted:
     patient = await load_patient(session, patient_id)
@@ -72,7 +72,7 @@ async def _granted(
     )
 
 
-def _new_entry(
+def new_entry(
     g: Granted,
     principal: Principal,
     *,
@@ -106,7 +106,7 @@ def _clinical_role(principal: Principal) -> str:
     return sorted(principal.roles)[0]
 
 
-async def _write(
+async def write_entry(
     session: AsyncSession, principal: Principal, g: Granted, entry: CardEntry, now: datetime
 ) -> None:
     session.add(entry)
@@ -136,7 +136,7 @@ async def read_entries(
     cursor: uuid.UUID | None,
 ) -> tuple[Sequence[CardEntry], set[uuid.UUID], uuid.UUID | None]:
     """The whole card, amendments and originals alike, each read written to the audit trail."""
-    g = await _granted(session, access.READ_CARD, principal, patient_id, now)
+    g = await granted_access(session, access.READ_CARD, principal, patient_id, now)
     repo = CardRepository(session)
     after = await repo.get(cursor) if cursor is not None else None
     if cursor is not None and (after is None or after.patient_id != g.patient.id):
@@ -161,7 +161,7 @@ async def read_entry(
     session: AsyncSession, principal: Principal, patient_id: uuid.UUID, entry_id: uuid.UUID, now: datetime
 ) -> tuple[Sequence[CardEntry], set[uuid.UUID]]:
     """One entry with its full history of amendments (REC-8)."""
-    g = await _granted(session, access.READ_CARD, principal, patient_id, now)
+    g = await granted_access(session, access.READ_CARD, principal, patient_id, now)
     repo = CardRepository(session)
     entry = await repo.get(entry_id)
     if entry is None or entry.patient_id != g.patient.id:
@@ -186,7 +186,7 @@ async def read_entry(
 async def add_entry(
     session: AsyncSession, principal: Principal, patient_id: uuid.UUID, body: EntryCreate, now: datetime
 ) -> CardEntry:
-    g = await _granted(session, access.WRITE_CARD, principal, patient_id, now)
+    g = await granted_access(session, access.WRITE_CARD, principal, patient_id, now)
     check_icd10(body.kind, body.icd10)
     data: dict[str, Any] = {}
     if body.kind == "encounter":
@@ -216,8 +216,8 @@ async def add_entry(
         }
         if without:
             review_reason = f"{i.code} started without consent: {i.legal_ground}"
-    entry = _new_entry(g, principal, kind=body.kind, text=body.text, now=now, icd10=body.icd10, data=data)
-    await _write(session, principal, g, entry, now)
+    entry = new_entry(g, principal, kind=body.kind, text=body.text, now=now, icd10=body.icd10, data=data)
+    await write_entry(session, principal, g, entry, now)
     if review_reason is not None:  # REC-9: care without consent is logged for review
         await add_review(
             session,
@@ -247,13 +247,13 @@ async def amend_entry(
     now: datetime,
 ) -> CardEntry:
     """REC-8: a new entry pointing to the one it corrects; nothing is overwritten."""
-    g = await _granted(session, access.WRITE_CARD, principal, patient_id, now)
+    g = await granted_access(session, access.WRITE_CARD, principal, patient_id, now)
     original = await CardRepository(session).get(entry_id)
     if original is None or original.patient_id != g.patient.id:
         raise EntryNotFound()
     check_amendment(original.kind, original.kind)
     check_icd10(original.kind, body.icd10 if body.icd10 is not None else original.icd10)
-    entry = _new_entry(
+    entry = new_entry(
         g,
         principal,
         kind=original.kind,
@@ -263,7 +263,7 @@ async def amend_entry(
         data={**original.data, "amendment_reason": body.reason},
         amends_id=original.id,
     )
-    await _write(session, principal, g, entry, now)
+    await write_entry(session, principal, g, entry, now)
     return entry
 
 
@@ -285,7 +285,7 @@ async def _referral(
 ) -> Referral:
     if principal.staff_id is None:
         raise StaffIdRequired()
-    await _write(session, principal, g, entry, now)
+    await write_entry(session, principal, g, entry, now)
     referral = Referral(
         id=uuid.uuid4(),
         organization_id=g.patient.organization_id,
@@ -331,10 +331,10 @@ async def issue_referral(
 ) -> Referral:
     """REC-11: the attending doctor issues it into the card; announced as `referral.issued`, which
     scheduling and billing consult (SCH-9, BIL-12, BIL-13)."""
-    g = await _granted(session, access.ISSUE_REFERRAL, principal, patient_id, now)
+    g = await granted_access(session, access.ISSUE_REFERRAL, principal, patient_id, now)
     if body.valid_until is not None and body.valid_until < g.ctx.today:
         raise ReferralExpired()
-    entry = _new_entry(
+    entry = new_entry(
         g,
         principal,
         kind="referral",
@@ -373,12 +373,12 @@ async def raise_flag(
 ) -> tuple[CardEntry, Referral | None]:
     """REC-15: a police-report flag is listed for review (O 3.12); a suspected infectious disease
     produces a referral to a specialised facility (O 3.9)."""
-    g = await _granted(session, access.WRITE_CARD, principal, patient_id, now)
+    g = await granted_access(session, access.WRITE_CARD, principal, patient_id, now)
     check_icd10(body.kind, body.icd10)
     kind = "police_report_flag" if body.kind == "police_report" else "infectious_disease_flag"
-    entry = _new_entry(g, principal, kind=kind, text=body.text, now=now, icd10=body.icd10)
+    entry = new_entry(g, principal, kind=kind, text=body.text, now=now, icd10=body.icd10)
     if body.kind == "police_report":
-        await _write(session, principal, g, entry, now)
+        await write_entry(session, principal, g, entry, now)
         await add_review(
             session, principal, g.patient, kind="police_report", ref_id=entry.id, reason=body.text, now=now
         )
@@ -411,11 +411,11 @@ async def record_health_group(
     now: datetime,
 ) -> CardEntry:
     """REC-12: recorded in the card; `health_group.changed` tells billing (BIL-17 for 2B and 3)."""
-    g = await _granted(session, access.HEALTH_GROUP, principal, patient_id, now)
+    g = await granted_access(session, access.HEALTH_GROUP, principal, patient_id, now)
     patient = await load_patient(session, g.patient.id, for_update=True)
     surcharge = health_group_change(patient.health_group, body.health_group)
     established = body.established_on or g.ctx.today
-    entry = _new_entry(
+    entry = new_entry(
         g,
         principal,
         kind="health_group",
@@ -428,7 +428,7 @@ async def record_health_group(
             "billing_surcharge_group": surcharge,
         },
     )
-    await _write(session, principal, g, entry, now)
+    await write_entry(session, principal, g, entry, now)
     patient.health_group = body.health_group
     await outbox.add(
         session,

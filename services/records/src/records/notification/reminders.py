@@ -1,0 +1,138 @@
+"""Visit reminders at the policy's lead times, driven by the business clock.
+
+The appointment projection says what a visit is now; `replan` makes the reminders match it (a
+move cancels the reminders of the old start and plans the new ones, a cancellation cancels them),
+in the transaction of the event that changed it. `ReminderScheduler` then sends what is due on
+the business clock, checking the visit once more in the same transaction, so a reminder is never
+sent for a visit that is no longer booked at that start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from clinic_common.calendar import to_local
+from clinic_common.clock import Clock
+
+from records.care.models import AppointmentProjection
+from records.notification.domain import reminder_due_times
+from records.notification.models import Reminder
+from records.notification.service import notify
+from records.patient.context import organization
+from records.patient.models import Patient
+from records.policy import policy_of
+
+log = logging.getLogger(__name__)
+
+
+async def replan(session: AsyncSession, appointment: AppointmentProjection, now: datetime) -> None:
+    """Cancel the reminders that no longer match the visit; plan the missing ones of its start."""
+    booked = appointment.status == "booked"
+    stale = [Reminder.appointment_id == appointment.id, Reminder.status == "scheduled"]
+    if booked:
+        stale.append(Reminder.appointment_start != appointment.start)
+    await session.execute(update(Reminder).where(*stale).values(status="cancelled", settled_at=now))
+    if not booked:
+        return
+    policy = policy_of(await organization(session, appointment.organization_id))
+    for lead, due in reminder_due_times(appointment.start, policy.reminder_lead_minutes, now):
+        await session.execute(
+            pg_insert(Reminder)
+            .values(
+                id=uuid.uuid4(),
+                organization_id=appointment.organization_id,
+                appointment_id=appointment.id,
+                patient_id=appointment.patient_id,
+                appointment_start=appointment.start,
+                lead_minutes=lead,
+                due_at=due,
+                status="scheduled",
+            )
+            .on_conflict_do_nothing()
+        )
+
+
+async def send_due(session: AsyncSession, now: datetime, *, batch: int = 50) -> int:
+    """Send (or drop) the reminders due at `now`; returns how many were settled."""
+    due = (
+        (
+            await session.execute(
+                select(Reminder)
+                .where(Reminder.status == "scheduled", Reminder.due_at <= now)
+                .order_by(Reminder.due_at)
+                .limit(batch)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    for reminder in due:
+        appointment = await session.get(AppointmentProjection, reminder.appointment_id)
+        patient = await session.get(Patient, reminder.patient_id)
+        still_booked = (
+            appointment is not None
+            and appointment.status == "booked"
+            and appointment.start == reminder.appointment_start
+        )
+        reminder.settled_at = now
+        if not still_booked or patient is None:
+            reminder.status = "cancelled"
+            continue
+        assert appointment is not None
+        org = await organization(session, appointment.organization_id)
+        local = to_local(appointment.start, org.time_zone)
+        sent = await notify(
+            session,
+            patient,
+            kind="visit_reminder",
+            title="Visit reminder",
+            body=f"Your visit is on {local:%d.%m.%Y at %H:%M}. Please come early with your ID.",
+            medical=False,
+            cause=f"reminder:{reminder.id}",
+            now=now,
+            data={
+                "appointment_id": str(appointment.id),
+                "start": local.isoformat(),
+                "lead_minutes": reminder.lead_minutes,
+            },
+        )
+        reminder.status = "sent"
+        reminder.notification_id = sent.id if sent is not None else None
+    return len(due)
+
+
+class ReminderScheduler:
+    """Runs in every records process; replicas share the work (`SKIP LOCKED`)."""
+
+    def __init__(
+        self, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock, poll_seconds: float
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.clock = clock
+        self.poll_seconds = poll_seconds
+
+    async def run_once(self) -> int:
+        async with self.sessionmaker() as session, session.begin():
+            return await send_due(session, self.clock.now())
+
+    async def run(self) -> None:
+        while True:
+            settled = 0
+            try:
+                settled = await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database may be away; try again at the next tick
+                log.exception("reminder scheduler cycle failed")
+            if settled == 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.sleep(self.poll_seconds)

@@ -1,0 +1,58 @@
+"""HTTP layer of the patient's notifications."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+
+from clinic_common.auth import Principal
+from clinic_common.db import SessionDep
+from clinic_common.openapi import problems
+
+from records import access
+from records.notification import service
+from records.notification.schemas import DeliveryRead, NotificationRead
+
+router = APIRouter(tags=["notifications"])
+
+ReaderDep = Annotated[Principal, access.READ_NOTIFICATIONS.dependency()]
+
+
+@router.get(
+    "/v1/patients/{patient_id}/notifications",
+    response_model=list[NotificationRead],
+    responses=problems(access.PatientNotFound),
+)
+async def notifications(
+    patient_id: UUID,
+    session: SessionDep,
+    principal: ReaderDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[NotificationRead]:
+    """The cabinet inbox, newest first, with each delivery's channel and outcome."""
+    rows, deliveries, own = await service.list_notifications(session, principal, patient_id, limit=limit)
+    return [
+        NotificationRead(
+            id=n.id,
+            kind=n.kind,
+            title=n.title,
+            body=n.body if own or not n.medical else None,
+            medical=n.medical,
+            data=dict(n.data),
+            created_at=n.created_at,
+            deliveries=[
+                DeliveryRead(
+                    channel=d.channel,
+                    status=d.status,
+                    recipient=d.recipient,
+                    provider=d.provider,
+                    outcome_at=d.outcome_at,
+                    error=d.error,
+                )
+                for d in deliveries[n.id]
+            ],
+        )
+        for n in rows
+    ]
