@@ -102,7 +102,7 @@ def enrollment(eid: UUID, pid: UUID, urgent: bool) -> EnrollmentCreated:
         patient_id=pid,
         organization_id=ORG_MOSCOW_ID,
         starts_on=date(2026, 1, 1),
-        ends_on=date(2026, 12, 31),
+        ends_on=date(2027, 6, 30),
         urgent_home_care=urgent,
     )
 

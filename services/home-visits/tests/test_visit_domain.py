@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, time, timedelta
 from uuid import uuid4
 
@@ -198,7 +199,7 @@ HAPPY_PATH = [VisitStatus.SCHEDULED, VisitStatus.ASSIGNED, VisitStatus.EN_ROUTE,
 
 
 def test_HV_9_happy_path_and_every_outcome_from_arrival() -> None:
-    for current, target in zip(HAPPY_PATH, HAPPY_PATH[1:], strict=False):
+    for current, target in itertools.pairwise(HAPPY_PATH):
         domain.check_transition(current, target)
     domain.check_transition(VisitStatus.REQUESTED, VisitStatus.SCHEDULED)
     domain.check_transition(VisitStatus.ARRIVED, VisitStatus.COMPLETED)

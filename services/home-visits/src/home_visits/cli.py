@@ -16,13 +16,14 @@ from uuid import UUID
 from clinic_common.cli import main_guard, run_cli
 from clinic_common.clock import clock_from_settings
 from clinic_common.db import Database
+from clinic_common.errors import AppError
 from clinic_common.events.outbox import Outbox
 
 from home_visits.config import Settings, get_settings
 from home_visits.db import platform
 from home_visits.demo import seed
 from home_visits.zone.domain import DistanceBand
-from home_visits.zone.geojson import read_zones, to_shapes
+from home_visits.zone.geojson import InvalidGeoJson, read_zones, to_shapes
 from home_visits.zone.service import import_zones
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
@@ -70,7 +71,13 @@ def load_zones_command(argv: list[str], settings: Settings) -> int:
     parser.add_argument("--outlying-branch", type=UUID, help="the branch for outlying addresses (HV-4)")
     parser.add_argument("--bands", type=parse_bands, help="distance bands km:percent,... (BIL-16)")
     args = parser.parse_args(argv)
-    events = asyncio.run(load_zones(settings, args.file, args.organization, args.outlying_branch, args.bands))
+    try:
+        events = asyncio.run(
+            load_zones(settings, args.file, args.organization, args.outlying_branch, args.bands)
+        )
+    except (InvalidGeoJson, AppError, OSError, ValueError) as exc:
+        print(f"load-zones: {exc}", file=sys.stderr)
+        return 2
     print(f"zones of {args.organization} loaded from {args.file}: {events} zone.upserted event(s)")
     return 0
 
