@@ -142,6 +142,182 @@ BILLING: Final[dict[Route, Access]] = {
     ("POST", "/v1/price-lists"): only("director", "admin", why="BIL-1: approved by an order of its director"),
 }
 
+# Records beyond registration (issue 8). Clinical staff: doctor, nurse, home_doctor. REC-13: medical
+# data only for them (in the patient's care), the patient and the persons the patient allowed; not
+# admin or director. REC-19: cabinet access granted by the registry only, in person.
+_CLINICAL = ("doctor", "nurse", "home_doctor")
+_PATIENT_STAFF = (
+    "registrar",
+    "call_center",
+    "cashier",
+    "doctor",
+    "nurse",
+    "home_doctor",
+    "dispatcher",
+    "director",
+)
+RECORDS_DOMAIN: Final[dict[Route, Access]] = {
+    ("PATCH", "/v1/patients/{patient_id}"): only(
+        "patient",
+        "registrar",
+        "admin",
+        why="REC-19: phone/e-mail by the patient, the rest on a written application",
+    ),
+    ("POST", "/v1/patients/{patient_id}/representatives"): only(
+        "registrar", "admin", why="REC-5: links recorded at the registry with the confirming document"
+    ),
+    ("POST", "/v1/patients/{patient_id}/trusted-persons"): only(
+        "registrar", "admin", why="REC-5: links recorded at the registry with the confirming document"
+    ),
+    ("GET", "/v1/patients/{patient_id}/links"): only(
+        "patient",
+        "registrar",
+        *_CLINICAL,
+        "admin",
+        why="REC-5: the registry and the care team; a person their own",
+    ),
+    ("POST", "/v1/patients/{patient_id}/withholdings"): only(
+        "doctor", why="REC-5, O 6.2.15: the attending doctor"
+    ),
+    ("POST", "/v1/patients/{patient_id}/consents"): only(
+        "registrar", *_CLINICAL, "admin", why="REC-2, REC-9: signed before the registry or the medical worker"
+    ),
+    ("GET", "/v1/patients/{patient_id}/consents"): only(
+        "patient", *_PATIENT_STAFF, "admin", why="consents are read like the patient record (REC-2)"
+    ),
+    ("POST", "/v1/patients/{patient_id}/refusals"): only(
+        *_CLINICAL, why="REC-10: co-signed by the medical worker"
+    ),
+    ("GET", "/v1/organizations/{organization_id}/consent-required-interventions"): only(
+        "registrar", *_CLINICAL, "director", "admin", why="REC-9: who records consents and interventions"
+    ),
+    ("PUT", "/v1/organizations/{organization_id}/consent-required-interventions"): only(
+        "director", "admin", why="REC-9, P 4.5: the organization's legal list"
+    ),
+    ("GET", "/v1/patients/{patient_id}/entries"): only(
+        "patient", *_CLINICAL, why="REC-13: the care team, the patient and whom they allowed"
+    ),
+    ("GET", "/v1/patients/{patient_id}/entries/{entry_id}"): only(
+        "patient", *_CLINICAL, why="REC-13: the care team, the patient and whom they allowed"
+    ),
+    ("POST", "/v1/patients/{patient_id}/entries"): only(
+        *_CLINICAL, why="REC-8: written by the medical workers"
+    ),
+    ("POST", "/v1/patients/{patient_id}/entries/{entry_id}/amendments"): only(
+        *_CLINICAL, why="REC-8: corrected by the medical workers"
+    ),
+    ("POST", "/v1/patients/{patient_id}/referrals"): only(
+        "doctor", "home_doctor", why="REC-11: issued by the attending doctor"
+    ),
+    ("POST", "/v1/patients/{patient_id}/health-group"): only(
+        "doctor", "home_doctor", why="REC-12: recorded by the doctor"
+    ),
+    ("POST", "/v1/patients/{patient_id}/flags"): only(*_CLINICAL, why="REC-15: whoever sees the signs"),
+    ("POST", "/v1/patients/{patient_id}/break-glass"): only(
+        *_CLINICAL, why="REC-14: a medical worker in an emergency"
+    ),
+    ("GET", "/v1/audit"): only("privacy_officer", why="api.md: audit trail (privacy officer, REC-13)"),
+    ("GET", "/v1/reviews"): only("privacy_officer", why="REC-14: break-glass listed for review"),
+    ("POST", "/v1/reviews/{review_id}/close"): only(
+        "privacy_officer", why="REC-14: reviewed by the privacy officer"
+    ),
+    ("POST", "/v1/patients/{patient_id}/results"): only(
+        "doctor", "nurse", why="REC-18: results published by the clinical staff"
+    ),
+    ("POST", "/v1/patients/{patient_id}/result-delays"): only(
+        "doctor", "nurse", why="REC-18, O 5.2.4: a late result announced"
+    ),
+    ("POST", "/v1/document-requests"): only(
+        "registrar", "admin", why="REC-16, P 9.5: written application at the registry"
+    ),
+    ("GET", "/v1/document-requests"): only("registrar", "admin", why="REC-16: tracked until handed over"),
+    ("POST", "/v1/document-requests/{request_id}/hand-over"): only(
+        "registrar", "admin", why="REC-16: handed over at the registry against a document"
+    ),
+    ("POST", "/v1/patients/{patient_id}/cabinet-access"): only(
+        "registrar", why="api.md: registry only, in person (REC-19, P 10.3: never remotely)"
+    ),
+    ("GET", "/v1/patients/{patient_id}/cabinet-access"): only(
+        "patient",
+        "registrar",
+        "director",
+        "admin",
+        why="REC-19: the patient, the registry and the organization",
+    ),
+    ("POST", "/v1/patients/{patient_id}/cabinet-access/restriction"): only(
+        "director", "admin", why="REC-19, P 10.7: the organization restricts access"
+    ),
+    ("POST", "/v1/patients/{patient_id}/cabinet-access/restoration"): only(
+        "director", "admin", why="REC-19, P 10.7: the organization lifts its restriction"
+    ),
+    ("POST", "/v1/complaints"): only(
+        "registrar",
+        "call_center",
+        "patient",
+        "admin",
+        why="REC-20: complaints through the registry; REC-21: feedback any way",
+    ),
+    ("GET", "/v1/complaints"): only(
+        "registrar", "director", "admin", why="REC-20: overdue complaints are visible"
+    ),
+    ("POST", "/v1/complaints/{complaint_id}/decision"): only(
+        "director", "admin", why="REC-20, O 11.2: the head of the clinic answers"
+    ),
+    ("POST", "/v1/patients/{patient_id}/violations"): only(
+        "registrar",
+        "doctor",
+        "nurse",
+        "home_doctor",
+        "director",
+        "admin",
+        why="REC-22: recorded by who saw it",
+    ),
+    ("GET", "/v1/patients/{patient_id}/violations"): only(
+        "registrar",
+        "doctor",
+        "nurse",
+        "home_doctor",
+        "director",
+        "admin",
+        why="REC-22: the staff deciding on service",
+    ),
+    ("POST", "/v1/patients/{patient_id}/service-refusal"): only(
+        "director", "admin", why="REC-22, O 8.6: the organization ends the contract"
+    ),
+    ("POST", "/v1/offers"): only("director", "admin", why="ORG-3: the organization changes its offer"),
+    ("GET", "/v1/offers"): only(
+        "patient",
+        *_PATIENT_STAFF,
+        "privacy_officer",
+        "admin",
+        why="REC-3: the public offer, to anyone of the organization",
+    ),
+    ("POST", "/v1/patients/{patient_id}/offer-acceptances"): only(
+        "registrar", "admin", why="REC-3: acceptance by signature at the registry"
+    ),
+    ("GET", "/v1/patients/{patient_id}/offer-acceptances"): only(
+        "patient",
+        "registrar",
+        "cashier",
+        "director",
+        "admin",
+        why="REC-3: who concluded it and who bills on it",
+    ),
+    ("POST", "/v1/patients/{patient_id}/contracts"): only(
+        "registrar", "admin", why="REC-4: concluded at the registry before the first visit"
+    ),
+    ("GET", "/v1/patients/{patient_id}/contracts"): only(
+        "patient", "registrar", "cashier", "director", "admin", why="REC-4: the parties and who bills on it"
+    ),
+    ("GET", "/v1/patients/{patient_id}/notifications"): only(
+        "patient",
+        "registrar",
+        "call_center",
+        "admin",
+        why="api.md: the patient's messages; the registry and call centre see what went out",
+    ),
+}
+
 RECORDS: Final[dict[Route, Access]] = {
     ("POST", "/v1/patients"): only(
         "registrar", "call_center", "admin", why="REC-1 registration: registry, call centre on booking"
@@ -160,6 +336,7 @@ RECORDS: Final[dict[Route, Access]] = {
         why="the patient (own, REC-19 cabinet) and the staff who serve them; not insurer (§ Security: "
         "coverage and claims only) nor privacy officer (the audit trail, REC-13)",
     ),
+    **RECORDS_DOMAIN,
 }
 
 HOME_VISITS: Final[dict[Route, Access]] = {
