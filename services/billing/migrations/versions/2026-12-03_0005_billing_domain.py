@@ -107,7 +107,7 @@ def upgrade() -> None:
         "distance_bands",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("organization_id", sa.Uuid(), nullable=False),
-        sa.Column("up_to_km", sa.Integer(), nullable=False),
+        sa.Column("up_to_km", sa.Float(), nullable=False),
         sa.Column("surcharge_percent", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_distance_bands")),
         sa.UniqueConstraint(
@@ -322,7 +322,7 @@ def upgrade() -> None:
         sa.Column("price_minor", sa.BigInteger(), nullable=False),
         sa.Column("currency", sa.Text(), nullable=False),
         sa.Column("used_minor", sa.BigInteger(), nullable=False),
-        sa.Column("band_km", sa.Integer(), nullable=True),
+        sa.Column("band_km", sa.Float(), nullable=True),
         sa.Column("manager_contacts_due_on", sa.Date(), nullable=False),
         sa.Column("manager_contact", sa.Text(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),

@@ -181,6 +181,6 @@ def build(
 def settlement_for(kind: str, rendered: bool) -> Settlement:
     """Which settlement a payment is: a program's prepayment is an advance; a known service paid
     before it is rendered a full prepayment; paid when (or after) rendered a full settlement."""
-    if kind == "program":
+    if kind in ("program", "surcharge"):
         return Settlement.ADVANCE
     return Settlement.FULL_SETTLEMENT if rendered else Settlement.FULL_PREPAYMENT

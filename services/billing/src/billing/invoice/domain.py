@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from uuid import UUID
 
 from clinic_common.errors import AppError
-from clinic_common.money import Money
+from clinic_common.money import Currency, Money
 
 
 class PayerKind(StrEnum):
@@ -125,3 +125,19 @@ def status_of(total: int, adjusted: int, paid: int, void: bool) -> str:
     if due <= 0:
         return "settled"
     return "partially_paid" if paid > 0 else "open"
+
+
+class ExchangeRateRequired(AppError):
+    status = 422
+    code = "exchange_rate_required"
+    title = "An invoice in a foreign currency needs the exchange rate it was issued at"
+    rule = "BIL-5"
+
+
+def convert(amount: Money, rate: Decimal, currency: Currency) -> Money:
+    """BIL-5: an invoice issued in advance in a foreign currency: organization-currency amount
+    over the rate (organization units per foreign unit), rounded half up to the minor unit."""
+    if rate <= 0:
+        raise ExchangeRateRequired("the exchange rate must be positive")
+    exact = Decimal(amount.amount_minor) / rate
+    return Money(int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP)), currency)

@@ -66,6 +66,7 @@ class LedgerRepository(RepositoryBase[LedgerAccount]):
             )
         )
         await self.session.flush()
+        deltas: dict[UUID, int] = {}
         for p in m.postings:
             currency = p.amount.currency.value
             account_id = await self.account_id(organization_id, p.account, currency)
@@ -79,10 +80,13 @@ class LedgerRepository(RepositoryBase[LedgerAccount]):
                     party_id=p.party,
                 )
             )
+            deltas[account_id] = deltas.get(account_id, 0) + p.amount.amount_minor
+        # Running balances in one order (by id), so concurrent postings never deadlock on them.
+        for account_id in sorted(deltas):
             await self.session.execute(
                 update(LedgerAccount)
                 .where(LedgerAccount.id == account_id)
-                .values(balance_minor=LedgerAccount.balance_minor + p.amount.amount_minor)
+                .values(balance_minor=LedgerAccount.balance_minor + deltas[account_id])
             )
         await self.session.flush()
         return tx_id

@@ -14,7 +14,7 @@ from clinic_common.calendar import Country, local_to_utc, to_local
 class Band:
     """BIL-16 (policy): beyond the base zone up to `up_to_km` (inclusive), `percent` surcharge."""
 
-    up_to_km: int
+    up_to_km: float
     percent: int
 
 
@@ -43,7 +43,7 @@ class BillingPolicy:
             payment_timing=str(policy.get("payment_timing", "before_service")),
             late_payment_penalty_percent_per_day=Decimal(str(penalty)) if penalty is not None else None,
             distance_bands=tuple(
-                Band(int(b["up_to_km"]), int(b["surcharge_percent"]))
+                Band(float(b["up_to_km"]), int(b["surcharge_percent"]))
                 for b in bands  # type: ignore[attr-defined]
                 if isinstance(b, Mapping)
             ),

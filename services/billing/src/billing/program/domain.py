@@ -106,7 +106,7 @@ class CoverageRequest:
     terms: str = "clinic"  # clinic, home, home_urgent
     has_referral: bool = False
     diagnosis: str | None = None
-    band_km: int | None = None  # beyond the base zone, for home care
+    band_km: float | None = None  # beyond the base zone, for home care
     emergency: bool = False
 
 
@@ -215,7 +215,7 @@ def period_end(starts_on: date, months: int) -> date:
     return date.fromordinal(date(year, month, day).toordinal() - 1)
 
 
-def band_percent(bands: Sequence[Band], band_km: int | None) -> int | None:
+def band_percent(bands: Sequence[Band], band_km: float | None) -> int | None:
     """BIL-16: the surcharge percent of the band containing `band_km` (upper bounds inclusive);
     None inside the base zone (0); beyond the last band the address is not served (raises)."""
     if band_km is None or band_km <= 0:
@@ -227,7 +227,7 @@ def band_percent(bands: Sequence[Band], band_km: int | None) -> int | None:
 
 
 def zone_surcharge(
-    program_price: Money, bands: Sequence[Band], old_band_km: int | None, new_band_km: int | None
+    program_price: Money, bands: Sequence[Band], old_band_km: float | None, new_band_km: float | None
 ) -> tuple[Decimal, Money] | None:
     """BIL-16: moving outside the base zone or into a farther band may be surcharged on the
     program price at the price list of the day of the application, whatever time remains: the

@@ -14,6 +14,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     Numeric,
@@ -91,7 +92,7 @@ class Enrollment(Base):
     price_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(Text)
     used_minor: Mapped[int] = mapped_column(BigInteger, default=0)
-    band_km: Mapped[int | None] = mapped_column(Integer)
+    band_km: Mapped[float | None] = mapped_column(Float)
     manager_contacts_due_on: Mapped[date] = mapped_column(Date)
     manager_contact: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -158,5 +159,5 @@ class DistanceBandProjection(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     organization_id: Mapped[uuid.UUID] = mapped_column(index=True)
-    up_to_km: Mapped[int] = mapped_column(Integer)
+    up_to_km: Mapped[float] = mapped_column(Float)
     surcharge_percent: Mapped[int] = mapped_column(Integer)

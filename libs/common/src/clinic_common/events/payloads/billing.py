@@ -40,6 +40,10 @@ class ProgramUpserted(EventPayload):
     name: str
     urgent_home_care: bool
     referral_required: bool = True
+    service_code: str | None = None  # the price list item that prices the program (BIL-1)
+    duration_months: int | None = None
+    included: list[dict[str, object]] = Field(default_factory=list)  # [{service_code, times}]
+    active: bool = True
 
 
 @event("billing", "payment", "captured", consumers=("scheduling", "records"))
@@ -51,6 +55,10 @@ class PaymentCaptured(_MoneyFields):
     patient_id: UUID
     appointment_id: UUID | None = None
     balance_due: str
+    organization_id: UUID | None = None
+    method: str | None = None
+    receipt_number: int | None = None
+    credited: str | None = None  # the part kept as the patient's advance (overpayment)
 
 
 @event("billing", "payment", "refunded", consumers=("scheduling", "records"))
@@ -64,6 +72,9 @@ class PaymentRefunded(_MoneyFields):
     appointment_id: UUID | None = None
     basis: str
     balance_due: str
+    organization_id: UUID | None = None
+    status: str | None = None  # pending (ordered, due by `due_on`) or paid
+    due_on: date | None = None
 
 
 @event("billing", "invoice", "issued", consumers=("records",))
@@ -73,7 +84,9 @@ class InvoiceIssued(_MoneyFields):
     invoice_id: UUID
     patient_id: UUID
     appointment_id: UUID | None = None
-    kind: str
+    kind: str  # estimate, act, invoice, program, charge, surcharge
+    organization_id: UUID | None = None
+    balance_due: str | None = None
 
 
 @event("billing", "debt", "opened", consumers=("scheduling",))
@@ -83,6 +96,8 @@ class DebtOpened(_MoneyFields):
     debt_id: UUID
     patient_id: UUID
     organization_id: UUID
+    invoice_id: UUID | None = None
+    reason: str | None = None  # extra_services_term, act_unpaid, damage
 
 
 @event("billing", "debt", "settled", consumers=("scheduling",))
@@ -103,6 +118,7 @@ class _EnrollmentData(EventPayload):
     ends_on: date
     urgent_home_care: bool
     preventive_plan: list[dict[str, str]] = Field(default_factory=list)
+    status: str | None = None  # active, suspended, ended, terminated
 
 
 @event("billing", "enrollment", "created", consumers=("scheduling", "home_visits"))
