@@ -358,6 +358,99 @@ HOME_VISITS: Final[dict[Route, Access]] = {
         "admin",
         why="HV-4: the serving branch of an address, for the same people",
     ),
+    ("POST", "/v1/home-visits"): only(
+        "patient",
+        "registrar",
+        "call_center",
+        "dispatcher",
+        "admin",
+        why="HV-2/HV-3: the patient (own, cabinet/app), the call centre and registry taking calls, the "
+        "dispatcher taking urgent ones",
+    ),
+    ("GET", "/v1/home-visits"): only(
+        "registrar",
+        "call_center",
+        "dispatcher",
+        "home_doctor",
+        "director",
+        "admin",
+        why="api.md day list of a branch: who takes, plans, makes or oversees the visits; not patients",
+    ),
+    ("GET", "/v1/home-visits/{visit_id}"): only(
+        "patient",
+        "registrar",
+        "call_center",
+        "dispatcher",
+        "home_doctor",
+        "director",
+        "admin",
+        why="one visit: the same staff, and the patient their own",
+    ),
+    ("POST", "/v1/dispatch/plans"): only("dispatcher", "admin", why="HV-9: dispatch assigns and orders routes"),
+    ("POST", "/v1/home-visits/{visit_id}/assign"): only(
+        "dispatcher", "admin", why="HV-9: dispatch assigns a home-care doctor"
+    ),
+    **{
+        ("POST", f"/v1/home-visits/{{visit_id}}/{step}"): only(
+            "home_doctor",
+            "dispatcher",
+            "admin",
+            why="HV-7/HV-9: the home-care doctor records the way, arrival and outcome (dispatch for them)",
+        )
+        for step in ("en-route", "arrive", "complete", "false-call")
+    },
+    ("POST", "/v1/home-visits/{visit_id}/postpone"): only(
+        "dispatcher", "admin", why="HV-6: the organization moves visits in force majeure"
+    ),
+    ("POST", "/v1/home-visits/{visit_id}/cancel"): only(
+        "patient",
+        "registrar",
+        "call_center",
+        "dispatcher",
+        "admin",
+        why="who took the request, and the patient their own",
+    ),
+    ("PUT", "/v1/enrollments/{enrollment_id}/addresses"): only(
+        "registrar", "admin", why="HV-8: the contract's home-care addresses, recorded by the registry"
+    ),
+    ("GET", "/v1/enrollments/{enrollment_id}/addresses"): only(
+        "patient",
+        "registrar",
+        "call_center",
+        "dispatcher",
+        "home_doctor",
+        "director",
+        "admin",
+        why="HV-8: the program's addresses, for the patient (own) and the staff serving them",
+    ),
+    ("POST", "/v1/enrollments/{enrollment_id}/address-changes"): only(
+        "patient",
+        "registrar",
+        "admin",
+        why="HV-8 (P 12.6.4): the patient's application, in the cabinet or at the registry",
+    ),
+    ("POST", "/v1/deterioration-reports"): only(
+        "patient",
+        "registrar",
+        "call_center",
+        "admin",
+        why="HV-10 (P 5.5): the patient reports at once, by the cabinet or by calling",
+    ),
+    ("GET", "/v1/deterioration-reports"): only(
+        "doctor",
+        "home_doctor",
+        "call_center",
+        "director",
+        "admin",
+        why="HV-10: the attending doctor (theirs) and the call centre",
+    ),
+    ("POST", "/v1/deterioration-reports/{report_id}/acknowledge"): only(
+        "doctor",
+        "home_doctor",
+        "call_center",
+        "admin",
+        why="HV-10: the attending doctor it was routed to, or the call centre",
+    ),
 }
 
 TABLE: Final[dict[str, dict[Route, Access]]] = {
