@@ -20,9 +20,10 @@ class DistanceBandData(BaseModel):
 
 @event("home_visits", "zone", "upserted", consumers=("billing",))
 class ZoneUpserted(EventPayload):
-    """A branch's home-care service zone (ORG-2, HV-4) or the organization's base zone (BIL-15),
-    with the organization's distance bands (BIL-16: home-visits owns them; others learn them here)
-    and its branch for outlying addresses (HV-4). `active` false: the zone was removed."""
+    """A home-care zone (ORG-2, HV-4) or base zone (BIL-15), with the distance bands (BIL-16).
+
+    The bands are the organization's (home-visits owns them; others learn them here), as is its
+    branch for outlying addresses (HV-4). `active` false: the zone was removed."""
 
     id: UUID
     organization_id: UUID
@@ -109,8 +110,9 @@ class HomeVisitArrived(_VisitData):
 
 @event("home_visits", "home_visit", "completed", consumers=("billing", "records"))
 class HomeVisitCompleted(_VisitData):
-    """The visit was made (HV-9): records writes the home encounter; billing charges what is not
-    covered (BIL-15: outside the base zone, by its band)."""
+    """The visit was made (HV-9): records writes the home encounter, billing charges (BIL-15).
+
+    Billing charges what is not covered: outside the base zone, by its band."""
 
     practitioner_id: UUID
     distance_band_km: float | None = None
@@ -211,8 +213,7 @@ class DeteriorationReportFiled(_DeteriorationData):
 
 @event("home_visits", "deterioration_report", "escalated", consumers=("records",))
 class DeteriorationReportEscalated(_DeteriorationData):
-    """The attending doctor did not acknowledge in time (or there is none): the call centre has it
-    (HV-10)."""
+    """The report went to the call centre: not acknowledged in time, or no attending doctor (HV-10)."""
 
     escalated_at: datetime
     reason: str  # not_acknowledged, no_attending_doctor
