@@ -47,7 +47,12 @@ ORGANIZATIONS = {
 
 class BillingHarness:
     def __init__(
-        self, app: FastAPI, client: httpx.AsyncClient, clock: FixedClock, settings: Settings, token_factory: Any = None
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        clock: FixedClock,
+        settings: Settings,
+        token_factory: Any = None,
     ) -> None:
         self.token_factory = token_factory
         self.app = app
@@ -78,7 +83,12 @@ class BillingHarness:
         name, country, currency, tz = ORGANIZATIONS[org_id]
         await self.deliver(
             OrganizationUpserted(
-                id=org_id, name=name, country=country, currency=currency, time_zone=tz, branches=[],
+                id=org_id,
+                name=name,
+                country=country,
+                currency=currency,
+                time_zone=tz,
+                branches=[],
                 policy=policy if policy is not None else PRESETS[org_id],
             ),
             subject=org_id,
@@ -152,15 +162,29 @@ class BillingHarness:
         return UUID(str(rows[0].id))
 
     def token(self, role: str, org: UUID | None = ORG_ALMATY_ID, **claims: Any) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token_factory(role, org=str(org) if org else None, **claims)}"}
+        return {
+            "Authorization": f"Bearer {self.token_factory(role, org=str(org) if org else None, **claims)}"
+        }
 
     async def pay(
-        self, invoice_id: UUID, amount: str, currency: str = "KZT", *, method: str = "cash", key: str | None = None,
-        org: UUID = ORG_ALMATY_ID, **extra: Any,
+        self,
+        invoice_id: UUID,
+        amount: str,
+        currency: str = "KZT",
+        *,
+        method: str = "cash",
+        key: str | None = None,
+        org: UUID = ORG_ALMATY_ID,
+        **extra: Any,
     ) -> httpx.Response:
         response: httpx.Response = await self.client.post(
             "/v1/payments",
-            json={"invoice_id": str(invoice_id), "amount": {"amount": amount, "currency": currency}, "method": method, **extra},
+            json={
+                "invoice_id": str(invoice_id),
+                "amount": {"amount": amount, "currency": currency},
+                "method": method,
+                **extra,
+            },
             headers={**self.token("cashier", org), "Idempotency-Key": key or str(uuid4())},
         )
         return response

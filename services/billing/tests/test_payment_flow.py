@@ -40,7 +40,9 @@ async def test_BIL_6_booking_makes_an_estimate_payment_gets_a_numbered_receipt_a
     r2 = await billing.pay(invoice_id, "1.00")
     assert (r2.status_code, r2.json()["code"]) == (422, "amount_mismatch")
     rec = await billing.client.get(
-        "/v1/ledger/reconciliation", params={"organization_id": str(ORG_ALMATY_ID)}, headers=billing.token("director")
+        "/v1/ledger/reconciliation",
+        params={"organization_id": str(ORG_ALMATY_ID)},
+        headers=billing.token("director"),
     )
     assert rec.status_code == 200, rec.text
     assert rec.json()["ok"], rec.json()
@@ -58,7 +60,11 @@ async def test_BIL_5_foreign_currency_at_the_cashier_is_refused(billing: Billing
     assert (r.status_code, r.json()["code"]) == (422, "amount_not_positive")
     r = await billing.client.post(
         "/v1/payments",
-        json={"invoice_id": str(invoice_id), "amount": {"amount": "1.00", "currency": "KZT"}, "method": "cash"},
+        json={
+            "invoice_id": str(invoice_id),
+            "amount": {"amount": "1.00", "currency": "KZT"},
+            "method": "cash",
+        },
         headers=billing.token("cashier"),
     )
     assert (r.status_code, r.json()["code"]) == (400, "idempotency_key_required")

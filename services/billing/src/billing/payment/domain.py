@@ -66,10 +66,10 @@ def check_currency(
         raise CurrencyNotAccepted(
             f"{currency} is accepted only by bank transfer against an invoice issued in it", currency=currency
         )
-    if currency != invoice:
-        raise CurrencyMismatch(f"the invoice is in {invoice}", currency=invoice)
     if bank_transfer_only and method is not PaymentMethod.BANK_TRANSFER:
         raise CurrencyNotAccepted("this invoice is paid by bank transfer only", currency=invoice)
+    if currency != invoice:
+        raise CurrencyMismatch(f"the invoice is in {invoice}", currency=invoice)
 
 
 def split(amount: Money, due: Money, excess: ExcessHandling) -> tuple[Money, Money]:
