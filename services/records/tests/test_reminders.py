@@ -26,7 +26,9 @@ async def reminders_sent(world: Any, patient_id: str) -> list[Any]:
 
 
 async def test_reminders_follow_a_visit_booked_moved_and_cancelled(world: Any) -> None:
-    svc = await world.stack.start("records", run_workers=True, reminder_poll_seconds=0.1, delivery_poll_seconds=0.1)
+    svc = await world.stack.start(
+        "records", run_workers=True, reminder_poll_seconds=0.1, delivery_poll_seconds=0.1
+    )
     world.svc = svc
     clock = SharedOffsetClock(world.stack.clock_file)
     patient = await world.register()
@@ -58,9 +60,15 @@ async def test_reminders_follow_a_visit_booked_moved_and_cancelled(world: Any) -
     await teach(
         svc,
         AppointmentRescheduled(
-            appointment_id=aid, organization_id=world.ORG, patient_id=uuid.UUID(patient["id"]),
-            practitioner_id=world.DOCTOR, branch_id=world.BRANCH, service_code="therapist_first",
-            start=moved, end=moved + timedelta(minutes=30), previous_start=start,
+            appointment_id=aid,
+            organization_id=world.ORG,
+            patient_id=uuid.UUID(patient["id"]),
+            practitioner_id=world.DOCTOR,
+            branch_id=world.BRANCH,
+            service_code="therapist_first",
+            start=moved,
+            end=moved + timedelta(minutes=30),
+            previous_start=start,
             previous_practitioner_id=world.DOCTOR,
         ),
         aggregate_id=aid,
@@ -76,9 +84,16 @@ async def test_reminders_follow_a_visit_booked_moved_and_cancelled(world: Any) -
     await teach(
         svc,
         AppointmentCancelled(
-            appointment_id=aid, organization_id=world.ORG, patient_id=uuid.UUID(patient["id"]),
-            practitioner_id=world.DOCTOR, branch_id=world.BRANCH, service_code="therapist_first",
-            start=moved, end=moved + timedelta(minutes=30), reason="patient", refundable=True,
+            appointment_id=aid,
+            organization_id=world.ORG,
+            patient_id=uuid.UUID(patient["id"]),
+            practitioner_id=world.DOCTOR,
+            branch_id=world.BRANCH,
+            service_code="therapist_first",
+            start=moved,
+            end=moved + timedelta(minutes=30),
+            reason="patient",
+            refundable=True,
         ),
         aggregate_id=aid,
         sequence=3,
@@ -93,9 +108,14 @@ async def test_reminders_follow_a_visit_booked_moved_and_cancelled(world: Any) -
         (start, 120, "cancelled"),
         (moved, 120, "cancelled"),
     ]
-    kinds = await world.sql("SELECT kind FROM notifications WHERE patient_id = :p ORDER BY created_at", p=patient["id"])
+    kinds = await world.sql(
+        "SELECT kind FROM notifications WHERE patient_id = :p ORDER BY created_at", p=patient["id"]
+    )
     assert [k.kind for k in kinds] == [
-        "visit_reminder", "appointment_rescheduled", "visit_reminder", "appointment_cancelled",
+        "visit_reminder",
+        "appointment_rescheduled",
+        "visit_reminder",
+        "appointment_cancelled",
     ]
 
 

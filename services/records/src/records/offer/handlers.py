@@ -3,6 +3,8 @@ a service received."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from clinic_common.events.catalog import type_of
 from clinic_common.events.consumer import Handler, HandlerContext
 from clinic_common.events.payloads.billing import PaymentCaptured
@@ -13,10 +15,12 @@ from records.offer.service import accept
 from records.patient.models import Patient
 
 
-async def _accept(ctx: HandlerContext, patient_id: object, act: AcceptanceAct, ref: str) -> None:
+async def _accept(
+    ctx: HandlerContext, patient_id: object, act: AcceptanceAct, ref: str, at: datetime | None = None
+) -> None:
     patient = await ctx.session.get(Patient, patient_id)
     if patient is not None:  # a person records does not know has no offer to accept here
-        await accept(ctx.session, patient, act, ref, ctx.envelope.time)
+        await accept(ctx.session, patient, act, ref, at or ctx.now)
 
 
 async def on_booked(ctx: HandlerContext) -> None:
@@ -29,7 +33,8 @@ async def on_booked(ctx: HandlerContext) -> None:
 
 async def on_fulfilled(ctx: HandlerContext) -> None:
     data = ctx.data(AppointmentFulfilled)
-    await _accept(ctx, data.patient_id, AcceptanceAct.SERVICE_RECEIVED, f"appointment:{data.appointment_id}")
+    ref = f"appointment:{data.appointment_id}"
+    await _accept(ctx, data.patient_id, AcceptanceAct.SERVICE_RECEIVED, ref, data.fulfilled_at)
 
 
 async def on_payment(ctx: HandlerContext) -> None:
