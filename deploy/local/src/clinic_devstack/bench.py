@@ -449,6 +449,10 @@ async def run_benchmarks(
         "(needs practitioners, shifts and services set up)"
     )
     print(sections[-1] + "\n", flush=True)
+    from clinic_devstack import bench_home_visits
+
+    sections.append(bench_home_visits.run())
+    print(sections[-1] + "\n", flush=True)
     return sections
 
 
