@@ -212,3 +212,9 @@ async def world(stack: Stack, request: pytest.FixtureRequest) -> World:
                 service_id,
             )
     return w
+
+
+@pytest.fixture
+def world_of(stack: Stack) -> Callable[[Svc, FixedClock], World]:
+    """A `World` around a scheduling the test started itself (other settings, workers on)."""
+    return lambda svc, clock: World(svc, stack, clock)
