@@ -89,6 +89,7 @@ DEMO_SERVICES: tuple[DemoService, ...] = (
         requires_referral=True,
     ),
     DemoService("medical_certificate", "Медицинская справка", "document", 15, 3_000, 800),
+    DemoService("medical_record_extract", "Выписка из медицинской карты", "document", 15, 4_000, 1_200),
     DemoService(
         "dental_cleaning_ultrasound",
         "Снятие зубных отложений ультразвуком",
