@@ -79,7 +79,7 @@ def read(d: FiscalDocument) -> FiscalDocumentRead:
         enrollment_id=d.enrollment_id,
         corrects_id=d.corrects_id,
         status=d.status,
-        register=d.register,
+        fiscal_register=d.register,
         fiscal_number=d.fiscal_number,
         fiscal_sign=d.fiscal_sign,
         registered_at=d.registered_at,
