@@ -314,8 +314,11 @@ def schemathesis_config(seeded: Seeded, token: str, base_url: str) -> Schemathes
             "checks": {
                 # Conforming data that meets the seeded state is refused by the rules: 404 for what
                 # does not exist, 409 for a conflict, 422 with the rule's code (never
-                # `validation_failed`: `conforming_data_passes_the_schema`).
-                "positive_data_acceptance": {"expected-statuses": ["2xx", "401", "403", "404", "409", "422"]},
+                # `validation_failed`: `conforming_data_passes_the_schema`); 412 for an `If-Match`
+                # naming another version (api.md, Concurrency).
+                "positive_data_acceptance": {
+                    "expected-statuses": ["2xx", "401", "403", "404", "409", "412", "422"]
+                },
             },
         }
     )
