@@ -90,10 +90,24 @@ def handler(state: Atol) -> type[BaseHTTPRequestHandler]:
             if hold:
                 state.release.wait(60)
             if first:
-                self._send(200, {"uuid": doc_uuid, "status": "wait", "error": None, "timestamp": "02.12.2026 12:00:00"})
+                self._send(
+                    200,
+                    {"uuid": doc_uuid, "status": "wait", "error": None, "timestamp": "02.12.2026 12:00:00"},
+                )
             else:
-                self._send(200, {"uuid": doc_uuid, "status": "fail", "timestamp": "02.12.2026 12:00:00",
-                                 "error": {"code": 10, "text": "Документ с external_id уже существует", "type": "system"}})
+                self._send(
+                    200,
+                    {
+                        "uuid": doc_uuid,
+                        "status": "fail",
+                        "timestamp": "02.12.2026 12:00:00",
+                        "error": {
+                            "code": 10,
+                            "text": "Документ с external_id уже существует",
+                            "type": "system",
+                        },
+                    },
+                )
 
         def do_GET(self) -> None:  # the http.server API names it so
             doc_uuid = self.path.strip("/").split("/")[-1]
@@ -101,7 +115,9 @@ def handler(state: Atol) -> type[BaseHTTPRequestHandler]:
                 key = state.by_uuid.get(doc_uuid)
                 doc = state.documents.get(key or "")
             if doc is None:
-                self._send(200, {"uuid": doc_uuid, "status": "fail", "error": {"code": 34, "text": "not found"}})
+                self._send(
+                    200, {"uuid": doc_uuid, "status": "fail", "error": {"code": 34, "text": "not found"}}
+                )
                 return
             self._send(200, {"uuid": doc_uuid, "status": "done", "error": None, "payload": doc["payload"]})
 

@@ -41,8 +41,12 @@ async def new_prices(billing: BillingHarness, effective_from: str, therapist: st
             "effective_from": effective_from,
             "approval_order": "Приказ № 9",
             "items": [
-                {"service_code": "therapist_first", "name": "Приём терапевта первичный",
-                 "price": {"amount": therapist, "currency": "KZT"}, "category": "consultation"},
+                {
+                    "service_code": "therapist_first",
+                    "name": "Приём терапевта первичный",
+                    "price": {"amount": therapist, "currency": "KZT"},
+                    "category": "consultation",
+                },
             ],
         },
         headers=billing.token("director"),
@@ -65,11 +69,19 @@ async def test_BIL_1_a_moved_unpaid_visit_costs_the_price_of_its_new_day_a_prepa
     for appointment in (unpaid, prepaid):
         await billing.deliver(
             AppointmentRescheduled(
-                appointment_id=appointment, organization_id=ORG_ALMATY_ID, patient_id=patient, practitioner_id=uuid4(),
-                branch_id=uuid4(), service_code="therapist_first", start=later, end=later + timedelta(minutes=30),
-                previous_start=start, previous_practitioner_id=uuid4(),
+                appointment_id=appointment,
+                organization_id=ORG_ALMATY_ID,
+                patient_id=patient,
+                practitioner_id=uuid4(),
+                branch_id=uuid4(),
+                service_code="therapist_first",
+                start=later,
+                end=later + timedelta(minutes=30),
+                previous_start=start,
+                previous_practitioner_id=uuid4(),
             ),
-            subject=appointment, sequence=2,
+            subject=appointment,
+            sequence=2,
         )
     assert (await invoice(billing, unpaid_inv))["total"]["amount"] == "15000.00"
     kept = await invoice(billing, prepaid_inv)
@@ -78,7 +90,9 @@ async def test_BIL_1_a_moved_unpaid_visit_costs_the_price_of_its_new_day_a_prepa
 
 async def test_BIL_2_state_order_service_is_never_charged_to_the_patient(billing: BillingHarness) -> None:
     patient = await ready(billing)
-    inv = await invoice(billing, await billing.estimate_of(await billing.book(ORG_ALMATY_ID, patient, "gobmp_therapist")))
+    inv = await invoice(
+        billing, await billing.estimate_of(await billing.book(ORG_ALMATY_ID, patient, "gobmp_therapist"))
+    )
     assert inv["payer"]["kind"] == "state"
     assert (inv["items"][0]["coverage_rule"], inv["balance_due"]["amount"]) == ("BIL-2", "0.00")
 
@@ -93,7 +107,10 @@ async def test_BIL_3_emergency_care_during_a_paid_visit_is_free(billing: Billing
     )
     assert r.status_code == 200, r.text
     items = {i["service_code"]: i for i in r.json()["items"]}
-    assert (items["injection_im"]["amount"]["amount"], items["injection_im"]["coverage_rule"]) == ("0.00", "BIL-3")
+    assert (items["injection_im"]["amount"]["amount"], items["injection_im"]["coverage_rule"]) == (
+        "0.00",
+        "BIL-3",
+    )
     assert items["ecg"]["amount"]["amount"] == "5000.00"
 
 
@@ -104,7 +121,9 @@ async def test_BIL_4_services_added_during_the_visit_are_due_in_30_minutes_then_
     invoice_id = await billing.estimate_of(await billing.book(ORG_ALMATY_ID, patient))
     assert (await billing.pay(invoice_id, "12000.00")).status_code == 201
     r = await billing.client.post(
-        f"/v1/invoices/{invoice_id}/items", json={"items": [{"service_code": "ecg"}]}, headers=billing.token("nurse")
+        f"/v1/invoices/{invoice_id}/items",
+        json={"items": [{"service_code": "ecg"}]},
+        headers=billing.token("nurse"),
     )
     assert r.status_code == 200, r.text
     item = next(i for i in r.json()["items"] if i["service_code"] == "ecg")
@@ -126,12 +145,18 @@ async def test_BIL_4_services_added_during_the_visit_are_due_in_30_minutes_then_
 
 async def test_BIL_10_late_payment_penalty_follows_the_policy(billing: BillingHarness) -> None:
     patient = await ready(
-        billing, {"payment_timing": "before_service", "extra_services_payment_minutes": 30,
-                  "late_payment_penalty_percent_per_day": "0.5"},
+        billing,
+        {
+            "payment_timing": "before_service",
+            "extra_services_payment_minutes": 30,
+            "late_payment_penalty_percent_per_day": "0.5",
+        },
     )
     invoice_id = await billing.estimate_of(await billing.book(ORG_ALMATY_ID, patient))
     await billing.client.post(
-        f"/v1/invoices/{invoice_id}/items", json={"items": [{"service_code": "ecg"}]}, headers=billing.token("nurse")
+        f"/v1/invoices/{invoice_id}/items",
+        json={"items": [{"service_code": "ecg"}]},
+        headers=billing.token("nurse"),
     )
     billing.clock.advance(timedelta(days=2, minutes=31))
     await run_once(billing.app.state.db.sessionmaker, billing.clock)
@@ -149,19 +174,33 @@ async def test_BIL_6_the_act_is_issued_when_the_visit_completes(billing: Billing
     done = billing.clock.now() + timedelta(days=1, minutes=30)
     await billing.deliver(
         AppointmentFulfilled(
-            appointment_id=appointment, organization_id=ORG_ALMATY_ID, patient_id=patient, practitioner_id=uuid4(),
-            branch_id=uuid4(), service_code="therapist_first", start=done, end=done, fulfilled_at=done,
+            appointment_id=appointment,
+            organization_id=ORG_ALMATY_ID,
+            patient_id=patient,
+            practitioner_id=uuid4(),
+            branch_id=uuid4(),
+            service_code="therapist_first",
+            start=done,
+            end=done,
+            fulfilled_at=done,
         ),
-        subject=appointment, sequence=2,
+        subject=appointment,
+        sequence=2,
     )
     inv = await invoice(billing, invoice_id)
     assert inv["kind"] == "act" and inv["act_issued_at"] is not None
     assert [i["status"] for i in inv["items"]] == ["rendered"]
-    issued = [r.envelope["data"]["kind"] for r in await billing.fetch(
-        "select envelope from outbox where type = 'clinic.billing.invoice.issued' order by position")]
+    issued = [
+        r.envelope["data"]["kind"]
+        for r in await billing.fetch(
+            "select envelope from outbox where type = 'clinic.billing.invoice.issued' order by position"
+        )
+    ]
     assert issued == ["estimate", "act"]
     r = await billing.client.post(
-        f"/v1/invoices/{invoice_id}/items", json={"items": [{"service_code": "ecg"}]}, headers=billing.token("doctor")
+        f"/v1/invoices/{invoice_id}/items",
+        json={"items": [{"service_code": "ecg"}]},
+        headers=billing.token("doctor"),
     )
     assert (r.status_code, r.json()["code"]) == (409, "act_already_issued")
 
@@ -169,23 +208,37 @@ async def test_BIL_6_the_act_is_issued_when_the_visit_completes(billing: Billing
 async def test_BIL_8_insurer_pays_with_a_policy_on_file_else_the_patient(billing: BillingHarness) -> None:
     patient = await ready(billing)
     r = await billing.client.post(
-        "/v1/insurers", json={"organization_id": str(ORG_ALMATY_ID), "name": "Номад Иншуранс"},
+        "/v1/insurers",
+        json={"organization_id": str(ORG_ALMATY_ID), "name": "Номад Иншуранс"},
         headers=billing.token("director"),
     )
     assert r.status_code == 201, r.text
     insurer = r.json()["id"]
-    no_policy = await invoice(billing, await billing.estimate_of(
-        await billing.book(ORG_ALMATY_ID, patient, payer_kind="insurer", payer_ref=insurer)))
+    no_policy = await invoice(
+        billing,
+        await billing.estimate_of(
+            await billing.book(ORG_ALMATY_ID, patient, payer_kind="insurer", payer_ref=insurer)
+        ),
+    )
     assert no_policy["payer"]["kind"] == "patient"
     r = await billing.client.post(
         "/v1/insurance-policies",
-        json={"patient_id": str(patient), "insurer_id": insurer, "policy_number": "DMS-001",
-              "valid_from": "2026-01-01", "valid_to": "2026-12-31"},
+        json={
+            "patient_id": str(patient),
+            "insurer_id": insurer,
+            "policy_number": "DMS-001",
+            "valid_from": "2026-01-01",
+            "valid_to": "2026-12-31",
+        },
         headers=billing.token("registrar"),
     )
     assert r.status_code == 201, r.text
-    covered = await invoice(billing, await billing.estimate_of(
-        await billing.book(ORG_ALMATY_ID, patient, payer_kind="insurer", payer_ref=insurer)))
+    covered = await invoice(
+        billing,
+        await billing.estimate_of(
+            await billing.book(ORG_ALMATY_ID, patient, payer_kind="insurer", payer_ref=insurer)
+        ),
+    )
     assert covered["payer"] == {"kind": "insurer", "ref": insurer}
 
 
@@ -193,24 +246,33 @@ async def test_BIL_1_unknown_service_code_is_refused_with_a_code(billing: Billin
     patient = await ready(billing)
     invoice_id = await billing.estimate_of(await billing.book(ORG_ALMATY_ID, patient))
     r = await billing.client.post(
-        f"/v1/invoices/{invoice_id}/items", json={"items": [{"service_code": "no_such_service"}]},
+        f"/v1/invoices/{invoice_id}/items",
+        json={"items": [{"service_code": "no_such_service"}]},
         headers=billing.token("doctor"),
     )
     assert (r.status_code, r.json()["code"]) == (422, "service_unknown")
 
 
-async def test_BIL_5_foreign_currency_by_bank_transfer_against_an_invoice_issued_in_it(billing: BillingHarness) -> None:
+async def test_BIL_5_foreign_currency_by_bank_transfer_against_an_invoice_issued_in_it(
+    billing: BillingHarness,
+) -> None:
     patient = await ready(billing)
     r = await billing.client.post(
         "/v1/invoices",
-        json={"patient_id": str(patient), "items": [{"service_code": "ultrasound_abdomen"}], "currency": "USD",
-              "exchange_rate": "500"},
+        json={
+            "patient_id": str(patient),
+            "items": [{"service_code": "ultrasound_abdomen"}],
+            "currency": "USD",
+            "exchange_rate": "500",
+        },
         headers=billing.token("cashier"),
     )
     assert r.status_code == 201, r.text
     inv = r.json()
     assert inv["total"] == {"amount": "20.00", "currency": "USD"} and inv["bank_transfer_only"]
-    assert (await billing.pay(UUID(inv["id"]), "20.00", "USD", method="cash")).json()["code"] == "currency_not_accepted"
+    assert (await billing.pay(UUID(inv["id"]), "20.00", "USD", method="cash")).json()[
+        "code"
+    ] == "currency_not_accepted"
     r = await billing.pay(UUID(inv["id"]), "20.00", "KZT", method="bank_transfer")
     assert r.json()["code"] == "currency_mismatch"
     assert (await billing.pay(UUID(inv["id"]), "20.00", "USD", method="bank_transfer")).status_code == 201

@@ -31,12 +31,15 @@ pytestmark = pytest.mark.integration
 M = ORG_MOSCOW_ID
 
 
-async def enrolled(billing: BillingHarness, *, pay: bool = True, starts_on: str = "2026-12-01") -> tuple[UUID, dict[str, Any]]:
+async def enrolled(
+    billing: BillingHarness, *, pay: bool = True, starts_on: str = "2026-12-01"
+) -> tuple[UUID, dict[str, Any]]:
     await billing.seed()
     await billing.learn_organization(M)
     patient = await billing.learn_patient(M)
     r = await billing.client.post(
-        "/v1/enrollments", json={"program_id": str(DEMO_PROGRAM_ID), "patient_id": str(patient), "starts_on": starts_on},
+        "/v1/enrollments",
+        json={"program_id": str(DEMO_PROGRAM_ID), "patient_id": str(patient), "starts_on": starts_on},
         headers=billing.token("registrar", M),
     )
     assert r.status_code == 201, r.text
@@ -50,13 +53,17 @@ async def enrolled(billing: BillingHarness, *, pay: bool = True, starts_on: str 
 
 
 async def coverage(billing: BillingHarness, e: dict[str, Any], **params: str) -> dict[str, Any]:
-    r = await billing.client.get(f"/v1/enrollments/{e['id']}/coverage", params=params, headers=billing.token("registrar", M))
+    r = await billing.client.get(
+        f"/v1/enrollments/{e['id']}/coverage", params=params, headers=billing.token("registrar", M)
+    )
     assert r.status_code == 200, r.text
     body: dict[str, Any] = r.json()
     return body
 
 
-async def test_BIL_12_demo_program_has_P_12_8_exclusions_and_sale_is_refused_for_P_12_8_3(billing: BillingHarness) -> None:
+async def test_BIL_12_demo_program_has_P_12_8_exclusions_and_sale_is_refused_for_P_12_8_3(
+    billing: BillingHarness,
+) -> None:
     await billing.seed()
     await billing.learn_organization(M)
     r = await billing.client.get(f"/v1/programs/{DEMO_PROGRAM_ID}", headers=billing.token("registrar", M))
@@ -66,7 +73,12 @@ async def test_BIL_12_demo_program_has_P_12_8_exclusions_and_sale_is_refused_for
     patient = await billing.learn_patient(M)
     r = await billing.client.post(
         "/v1/enrollments",
-        json={"program_id": str(DEMO_PROGRAM_ID), "patient_id": str(patient), "starts_on": "2026-12-01", "conditions": ["hiv"]},
+        json={
+            "program_id": str(DEMO_PROGRAM_ID),
+            "patient_id": str(patient),
+            "starts_on": "2026-12-01",
+            "conditions": ["hiv"],
+        },
         headers=billing.token("registrar", M),
     )
     assert (r.status_code, r.json()["code"], r.json()["rule"]) == (422, "enrollment_not_allowed", "BIL-12")
@@ -78,7 +90,9 @@ async def test_BIL_12_prepaid_enrolment_is_in_force_and_announced(billing: Billi
     await billing.pay(UUID(e["invoice_id"]), "95000.00", "RUB", method="card", org=M)
     got = await coverage(billing, e, service_code="therapist_first", date="2026-12-02")
     assert got["covered"] and got["reasons"][0]["rule"] == "BIL-12"
-    created = await billing.fetch("select envelope from outbox where type = 'clinic.billing.enrollment.created'")
+    created = await billing.fetch(
+        "select envelope from outbox where type = 'clinic.billing.enrollment.created'"
+    )
     assert created[0].envelope["data"]["ends_on"] == "2027-11-30"
     # P 12.9.1: the personal manager's contacts within 3 working days of purchase (Sun 22 Nov -> Wed 25 Nov)
     assert e["manager_contacts_due_on"] == "2026-11-25"
@@ -114,34 +128,52 @@ async def test_BIL_18_documents_beyond_the_list_are_charged(billing: BillingHarn
     assert beyond["price"] == {"amount": "1200.00", "currency": "RUB"}
 
 
-async def test_BIL_12_usage_is_counted_and_offsets_the_advance_receipts_add_up(billing: BillingHarness) -> None:
+async def test_BIL_12_usage_is_counted_and_offsets_the_advance_receipts_add_up(
+    billing: BillingHarness,
+) -> None:
     patient, e = await enrolled(billing)
     billing.clock.advance(timedelta(days=10))
     for n in range(2):
-        appointment = await billing.book(M, patient, "cardiologist_first", enrollment_id=UUID(e["id"]), referral_id=uuid4())
+        appointment = await billing.book(
+            M, patient, "cardiologist_first", enrollment_id=UUID(e["id"]), referral_id=uuid4()
+        )
         done = billing.clock.now() + timedelta(days=1)
         await billing.deliver(
             AppointmentFulfilled(
-                appointment_id=appointment, organization_id=M, patient_id=patient, practitioner_id=uuid4(),
-                branch_id=uuid4(), service_code="cardiologist_first", start=done, end=done, fulfilled_at=done,
+                appointment_id=appointment,
+                organization_id=M,
+                patient_id=patient,
+                practitioner_id=uuid4(),
+                branch_id=uuid4(),
+                service_code="cardiologist_first",
+                start=done,
+                end=done,
+                fulfilled_at=done,
             ),
-            subject=appointment, sequence=2,
+            subject=appointment,
+            sequence=2,
         )
-    third = await billing.estimate_of(await billing.book(M, patient, "cardiologist_first", enrollment_id=UUID(e["id"]), referral_id=uuid4()))
+    third = await billing.estimate_of(
+        await billing.book(M, patient, "cardiologist_first", enrollment_id=UUID(e["id"]), referral_id=uuid4())
+    )
     r = await billing.client.get(f"/v1/invoices/{third}", headers=billing.token("cashier", M))
     assert r.json()["items"][0]["coverage"] is None  # included twice, both used (BIL-12): charged
     used = await billing.client.get(f"/v1/enrollments/{e['id']}", headers=billing.token("registrar", M))
     assert used.json()["used"]["amount"] == "6400.00"  # 2 x 3200 at the price list
     # early termination: the rest comes back as a sale refund; advance = offsets + refund
-    payment = (await billing.fetch("select id from payments where invoice_id = :i", i=UUID(e["invoice_id"])))[0].id
+    payment = (await billing.fetch("select id from payments where invoice_id = :i", i=UUID(e["invoice_id"])))[
+        0
+    ].id
     r = await billing.client.post(
-        "/v1/refunds", json={"payment_id": str(payment), "basis": "early_termination"},
+        "/v1/refunds",
+        json={"payment_id": str(payment), "basis": "early_termination"},
         headers={**billing.token("cashier", M), "Idempotency-Key": "term-1"},
     )
     assert r.status_code == 201, r.text
     assert r.json()["amount"]["amount"] == "88600.00"
     docs = await billing.fetch(
-        "select operation, settlement, total_minor from fiscal_documents where enrollment_id = :e order by id", e=UUID(e["id"])
+        "select operation, settlement, total_minor from fiscal_documents where enrollment_id = :e order by id",
+        e=UUID(e["id"]),
     )
     advance = sum(d.total_minor for d in docs if d.operation == "sale" and d.settlement == "advance")
     offsets = sum(d.total_minor for d in docs if d.operation == "sale" and d.settlement == "full_settlement")
@@ -149,20 +181,37 @@ async def test_BIL_12_usage_is_counted_and_offsets_the_advance_receipts_add_up(b
     assert advance == 9_500_000 and offsets == 640_000 and offsets + refunds == advance
 
 
-async def test_BIL_16_address_moved_outside_the_base_zone_is_surcharged_by_band(billing: BillingHarness) -> None:
+async def test_BIL_16_address_moved_outside_the_base_zone_is_surcharged_by_band(
+    billing: BillingHarness,
+) -> None:
     patient, e = await enrolled(billing)
     zone = uuid4()
     await billing.deliver(
         ZoneUpserted(
-            id=zone, organization_id=M, branch_id=None, name="МКАД", kind="base", order=0, polygon=[(37.0, 55.0)],
-            distance_bands=[DistanceBandData(upper_km=15, surcharge_percent=15), DistanceBandData(upper_km=30, surcharge_percent=30)],
+            id=zone,
+            organization_id=M,
+            branch_id=None,
+            name="МКАД",
+            kind="base",
+            order=0,
+            polygon=[(37.0, 55.0)],
+            distance_bands=[
+                DistanceBandData(upper_km=15, surcharge_percent=15),
+                DistanceBandData(upper_km=30, surcharge_percent=30),
+            ],
         ),
         subject=zone,
     )
     await billing.deliver(
         AddressChangeAccepted(
-            enrollment_id=UUID(e["id"]), patient_id=patient, organization_id=M, old_band_km=None, new_band_km=22.5,
-            effective_on=date(2026, 12, 10), band_changed=True, filed_on=date(2026, 12, 3),
+            enrollment_id=UUID(e["id"]),
+            patient_id=patient,
+            organization_id=M,
+            old_band_km=None,
+            new_band_km=22.5,
+            effective_on=date(2026, 12, 10),
+            band_changed=True,
+            filed_on=date(2026, 12, 3),
         ),
         subject=UUID(e["id"]),
     )
@@ -179,7 +228,9 @@ async def test_BIL_16_address_moved_outside_the_base_zone_is_surcharged_by_band(
 async def test_BIL_17_health_group_2B_raises_the_fee_50_percent_pro_rata(billing: BillingHarness) -> None:
     patient, e = await enrolled(billing)
     await billing.deliver(
-        HealthGroupChanged(patient_id=patient, organization_id=M, health_group="2B", established_on=date(2027, 6, 1)),
+        HealthGroupChanged(
+            patient_id=patient, organization_id=M, health_group="2B", established_on=date(2027, 6, 1)
+        ),
         subject=patient,
     )
     (s,) = await billing.fetch("select id, amount_minor, basis from surcharges")
@@ -187,7 +238,9 @@ async def test_BIL_17_health_group_2B_raises_the_fee_50_percent_pro_rata(billing
     assert (s.basis, s.amount_minor) == ("health_group", 2_381_507)
     r = await billing.client.post(f"/v1/surcharges/{s.id}/accept", headers=billing.token("registrar", M))
     assert r.status_code == 200 and r.json()["invoice_id"]
-    r = await billing.client.get(f"/v1/invoices/{r.json()['invoice_id']}", headers=billing.token("cashier", M))
+    r = await billing.client.get(
+        f"/v1/invoices/{r.json()['invoice_id']}", headers=billing.token("cashier", M)
+    )
     assert r.json()["total"]["amount"] == "23815.07" and r.json()["kind"] == "surcharge"
 
 
@@ -197,20 +250,43 @@ async def test_BIL_15_false_call_and_unprepared_samples_are_charged_home_care_ou
     patient, e = await enrolled(billing)
     branch = uuid4()
     visit = uuid4()
-    common = dict(organization_id=M, patient_id=patient, branch_id=branch, kind="planned", scheduled_for=date(2026, 12, 5))
-    await billing.deliver(HomeVisitFalseCall(home_visit_id=visit, reason="patient_absent", **common), subject=visit)  # type: ignore[arg-type]
-    await billing.deliver(HomeVisitFalseCall(home_visit_id=visit, reason="patient_absent", **common), subject=visit)  # type: ignore[arg-type]
+    common = dict(
+        organization_id=M,
+        patient_id=patient,
+        branch_id=branch,
+        kind="planned",
+        scheduled_for=date(2026, 12, 5),
+    )
+    await billing.deliver(
+        HomeVisitFalseCall(home_visit_id=visit, reason="patient_absent", **common), subject=visit
+    )  # type: ignore[arg-type]
+    await billing.deliver(
+        HomeVisitFalseCall(home_visit_id=visit, reason="patient_absent", **common), subject=visit
+    )  # type: ignore[arg-type]
     waived = uuid4()
-    await billing.deliver(HomeVisitFalseCall(home_visit_id=waived, reason="other_patient_side", waived=True, **common), subject=waived)  # type: ignore[arg-type]
-    await billing.deliver(BiomaterialNotReady(home_visit_id=visit, patient_id=patient, organization_id=M), subject=visit)
+    await billing.deliver(
+        HomeVisitFalseCall(home_visit_id=waived, reason="other_patient_side", waived=True, **common),
+        subject=waived,
+    )  # type: ignore[arg-type]
+    await billing.deliver(
+        BiomaterialNotReady(home_visit_id=visit, patient_id=patient, organization_id=M), subject=visit
+    )
     inside, outside = uuid4(), uuid4()
     for v, band in ((inside, None), (outside, 12.0)):
         await billing.deliver(
-            HomeVisitCompleted(home_visit_id=v, practitioner_id=uuid4(), enrollment_id=UUID(e["id"]), distance_band_km=band,
-                               completed_at=billing.clock.now() + timedelta(days=10), **common),  # type: ignore[arg-type]
+            HomeVisitCompleted(
+                home_visit_id=v,
+                practitioner_id=uuid4(),
+                enrollment_id=UUID(e["id"]),
+                distance_band_km=band,
+                completed_at=billing.clock.now() + timedelta(days=10),
+                **common,
+            ),  # type: ignore[arg-type]
             subject=v,
         )
-    rows = await billing.fetch("select i.source, it.service_code, it.amount_minor from invoices i join invoice_items it on it.invoice_id = i.id where i.kind = 'charge' order by i.source")
+    rows = await billing.fetch(
+        "select i.source, it.service_code, it.amount_minor from invoices i join invoice_items it on it.invoice_id = i.id where i.kind = 'charge' order by i.source"
+    )
     charged = {(r.source.split(":")[0], r.service_code, r.amount_minor) for r in rows}
     assert charged == {
         ("false_call", "home_visit_false_call", 300_000),

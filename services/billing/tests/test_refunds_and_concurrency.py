@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.integration
 
 
-async def paid_visit(billing: BillingHarness, amount: str = "12000.00") -> tuple[UUID, UUID, UUID, dict[str, Any]]:
+async def paid_visit(
+    billing: BillingHarness, amount: str = "12000.00"
+) -> tuple[UUID, UUID, UUID, dict[str, Any]]:
     await billing.seed()
     await billing.learn_organization(ORG_ALMATY_ID)
     patient = await billing.learn_patient(ORG_ALMATY_ID)
@@ -41,21 +43,29 @@ async def refund(billing: BillingHarness, body: dict[str, Any], key: str | None 
 
 async def reconciled(billing: BillingHarness) -> dict[str, Any]:
     r = await billing.client.get(
-        "/v1/ledger/reconciliation", params={"organization_id": str(ORG_ALMATY_ID)}, headers=billing.token("director")
+        "/v1/ledger/reconciliation",
+        params={"organization_id": str(ORG_ALMATY_ID)},
+        headers=billing.token("director"),
     )
     body: dict[str, Any] = r.json()
     assert body["ok"], body
     return body
 
 
-async def test_BIL_9_refusal_needs_a_written_application_and_returns_the_unrendered_part(billing: BillingHarness) -> None:
+async def test_BIL_9_refusal_needs_a_written_application_and_returns_the_unrendered_part(
+    billing: BillingHarness,
+) -> None:
     _, _, _, payment = await paid_visit(billing)
     r = await refund(billing, {"payment_id": payment["id"], "basis": "refusal"})
     assert (r.status_code, r.json()["code"]) == (422, "application_required")
-    r = await refund(billing, {"payment_id": payment["id"], "basis": "refusal", "application_ref": "Заявление № 5"})
+    r = await refund(
+        billing, {"payment_id": payment["id"], "basis": "refusal", "application_ref": "Заявление № 5"}
+    )
     assert r.status_code == 201, r.text
     assert (r.json()["amount"]["amount"], r.json()["status"]) == ("12000.00", "paid")
-    again = await refund(billing, {"payment_id": payment["id"], "basis": "refusal", "application_ref": "Заявление № 6"})
+    again = await refund(
+        billing, {"payment_id": payment["id"], "basis": "refusal", "application_ref": "Заявление № 6"}
+    )
     assert (again.status_code, again.json()["code"]) == (409, "payment_already_refunded")
     await reconciled(billing)
 
@@ -73,30 +83,57 @@ async def test_BIL_9_nothing_rendered_is_refunded_beyond_paid_minus_rendered(bil
     done = billing.clock.now() + timedelta(hours=1)
     await billing.deliver(
         AppointmentFulfilled(
-            appointment_id=appointment, organization_id=ORG_ALMATY_ID, patient_id=patient, practitioner_id=uuid4(),
-            branch_id=uuid4(), service_code="therapist_first", start=done, end=done, fulfilled_at=done,
+            appointment_id=appointment,
+            organization_id=ORG_ALMATY_ID,
+            patient_id=patient,
+            practitioner_id=uuid4(),
+            branch_id=uuid4(),
+            service_code="therapist_first",
+            start=done,
+            end=done,
+            fulfilled_at=done,
         ),
-        subject=appointment, sequence=2,
+        subject=appointment,
+        sequence=2,
     )
     r = await refund(billing, {"payment_id": payment["id"], "basis": "early_termination"})
     assert (r.status_code, r.json()["code"], r.json()["rule"]) == (422, "refund_not_allowed", "BIL-9")
-    r = await refund(billing, {"payment_id": payment["id"], "basis": "early_termination", "patient_breach": True})
+    r = await refund(
+        billing, {"payment_id": payment["id"], "basis": "early_termination", "patient_breach": True}
+    )
     assert r.json()["code"] == "refund_not_allowed"
 
 
-async def test_BIL_9_cancelled_by_the_organization_is_refunded_in_full_a_noshow_is_not(billing: BillingHarness) -> None:
+async def test_BIL_9_cancelled_by_the_organization_is_refunded_in_full_a_noshow_is_not(
+    billing: BillingHarness,
+) -> None:
     patient, appointment, invoice_id, payment = await paid_visit(billing)
     start = billing.clock.now() + timedelta(days=1)
     await billing.deliver(
         AppointmentCancelled(
-            appointment_id=appointment, organization_id=ORG_ALMATY_ID, patient_id=patient, practitioner_id=uuid4(),
-            branch_id=uuid4(), service_code="therapist_first", start=start, end=start, reason="absence", refundable=True,
+            appointment_id=appointment,
+            organization_id=ORG_ALMATY_ID,
+            patient_id=patient,
+            practitioner_id=uuid4(),
+            branch_id=uuid4(),
+            service_code="therapist_first",
+            start=start,
+            end=start,
+            reason="absence",
+            refundable=True,
         ),
-        subject=appointment, sequence=2,
+        subject=appointment,
+        sequence=2,
     )
-    pending = await billing.client.get("/v1/refunds", params={"status": "pending"}, headers=billing.token("cashier"))
-    assert [(x["basis"], x["amount"]["amount"]) for x in pending.json()["items"]] == [("cancellation", "12000.00")]
-    r = await billing.client.post(f"/v1/refunds/{pending.json()['items'][0]['id']}/pay", headers=billing.token("cashier"))
+    pending = await billing.client.get(
+        "/v1/refunds", params={"status": "pending"}, headers=billing.token("cashier")
+    )
+    assert [(x["basis"], x["amount"]["amount"]) for x in pending.json()["items"]] == [
+        ("cancellation", "12000.00")
+    ]
+    r = await billing.client.post(
+        f"/v1/refunds/{pending.json()['items'][0]['id']}/pay", headers=billing.token("cashier")
+    )
     assert r.status_code == 200 and r.json()["status"] == "paid"
     await reconciled(billing)
     # a no-show (SCH-7): not refunded
@@ -105,35 +142,70 @@ async def test_BIL_9_cancelled_by_the_organization_is_refunded_in_full_a_noshow_
     other_payment = (await billing.pay(other_invoice, "12000.00")).json()
     await billing.deliver(
         AppointmentCancelled(
-            appointment_id=other, organization_id=ORG_ALMATY_ID, patient_id=patient, practitioner_id=uuid4(),
-            branch_id=uuid4(), service_code="therapist_first", start=start, end=start, reason="noshow", refundable=False,
+            appointment_id=other,
+            organization_id=ORG_ALMATY_ID,
+            patient_id=patient,
+            practitioner_id=uuid4(),
+            branch_id=uuid4(),
+            service_code="therapist_first",
+            start=start,
+            end=start,
+            reason="noshow",
+            refundable=False,
         ),
-        subject=other, sequence=2,
+        subject=other,
+        sequence=2,
     )
     r = await refund(billing, {"payment_id": other_payment["id"], "basis": "cancellation"})
     assert (r.status_code, r.json()["code"]) == (422, "refund_not_allowed")
 
 
-async def test_BIL_9_upheld_complaint_is_refunded_within_10_working_days_and_tracked(billing: BillingHarness) -> None:
+async def test_BIL_9_upheld_complaint_is_refunded_within_10_working_days_and_tracked(
+    billing: BillingHarness,
+) -> None:
     patient, _, invoice_id, payment = await paid_visit(billing)
     complaint = uuid4()
     await billing.deliver(
-        ComplaintDecided(complaint_id=complaint, patient_id=patient, upheld=True, refund_amount="7000.00",
-                         refund_currency="KZT", invoice_id=invoice_id),
+        ComplaintDecided(
+            complaint_id=complaint,
+            patient_id=patient,
+            upheld=True,
+            refund_amount="7000.00",
+            refund_currency="KZT",
+            invoice_id=invoice_id,
+        ),
         subject=complaint,
     )
-    r = await billing.client.get("/v1/refunds", params={"status": "pending"}, headers=billing.token("cashier"))
+    r = await billing.client.get(
+        "/v1/refunds", params={"status": "pending"}, headers=billing.token("cashier")
+    )
     (ordered,) = r.json()["items"]
     # decided on Sunday 2026-11-22 (Almaty): working days 23-27 Nov, 30 Nov, 1-4 Dec (ORG-4)
-    assert (ordered["basis"], ordered["amount"]["amount"], ordered["due_on"]) == ("complaint", "7000.00", "2026-12-04")
+    assert (ordered["basis"], ordered["amount"]["amount"], ordered["due_on"]) == (
+        "complaint",
+        "7000.00",
+        "2026-12-04",
+    )
     billing.clock.advance(timedelta(days=16))
-    overdue = await billing.client.get("/v1/refunds", params={"overdue": "true"}, headers=billing.token("cashier"))
-    assert [x["id"] for x in overdue.json()["items"]] == [ordered["id"]] and overdue.json()["items"][0]["overdue"]
-    r = await refund(billing, {"payment_id": payment["id"], "basis": "complaint", "complaint_id": str(complaint)})
+    overdue = await billing.client.get(
+        "/v1/refunds", params={"overdue": "true"}, headers=billing.token("cashier")
+    )
+    assert [x["id"] for x in overdue.json()["items"]] == [ordered["id"]] and overdue.json()["items"][0][
+        "overdue"
+    ]
+    r = await refund(
+        billing, {"payment_id": payment["id"], "basis": "complaint", "complaint_id": str(complaint)}
+    )
     assert r.status_code == 201 and r.json()["status"] == "paid"
     await billing.deliver(  # redelivered decision: nothing ordered twice
-        ComplaintDecided(complaint_id=complaint, patient_id=patient, upheld=True, refund_amount="7000.00",
-                         refund_currency="KZT", invoice_id=invoice_id),
+        ComplaintDecided(
+            complaint_id=complaint,
+            patient_id=patient,
+            upheld=True,
+            refund_amount="7000.00",
+            refund_currency="KZT",
+            invoice_id=invoice_id,
+        ),
         subject=complaint,
     )
     assert len(await billing.fetch("select id from refunds")) == 1
@@ -152,14 +224,25 @@ async def test_BIL_4_overpayment_becomes_credit_that_a_later_invoice_draws_on_or
     assert (r.json()["applied"]["amount"], r.json()["credited"]["amount"]) == ("12000.00", "8000.00")
     second = await billing.estimate_of(await billing.book(ORG_ALMATY_ID, patient, "ecg"))
     r = await billing.client.post(
-        f"/v1/invoices/{second}/apply-credit", json={}, headers={**billing.token("cashier"), "Idempotency-Key": "c1"}
+        f"/v1/invoices/{second}/apply-credit",
+        json={},
+        headers={**billing.token("cashier"), "Idempotency-Key": "c1"},
     )
     assert r.status_code == 201, r.text
     assert (r.json()["method"], r.json()["amount"]["amount"]) == ("advance", "5000.00")
-    balance = (await billing.client.get(f"/v1/patients/{patient}/balance", headers=billing.token("cashier"))).json()
+    balance = (
+        await billing.client.get(f"/v1/patients/{patient}/balance", headers=billing.token("cashier"))
+    ).json()
     assert balance["credit"]["amount"] == "3000.00"
     payment_id = (await billing.fetch("select id from payments where credited_minor > 0"))[0].id
-    r = await refund(billing, {"payment_id": str(payment_id), "basis": "overpayment", "amount": {"amount": "3000.01", "currency": "KZT"}})
+    r = await refund(
+        billing,
+        {
+            "payment_id": str(payment_id),
+            "basis": "overpayment",
+            "amount": {"amount": "3000.01", "currency": "KZT"},
+        },
+    )
     assert r.json()["code"] == "refund_not_allowed"
     r = await refund(billing, {"payment_id": str(payment_id), "basis": "overpayment"})
     assert r.status_code == 201 and r.json()["amount"]["amount"] == "3000.00"
@@ -176,14 +259,18 @@ async def test_BIL_7_the_database_refuses_an_unbalanced_ledger_transaction(billi
     with pytest.raises(DBAPIError, match="does not balance"):
         async with billing.app.state.db.engine.begin() as conn:
             await conn.execute(
-                text("insert into ledger_transactions (id, organization_id, kind, ref_type, ref_id, memo, occurred_at)"
-                     " values (:id, :org, 'hack', 'test', :id, '', now())"),
+                text(
+                    "insert into ledger_transactions (id, organization_id, kind, ref_type, ref_id, memo, occurred_at)"
+                    " values (:id, :org, 'hack', 'test', :id, '', now())"
+                ),
                 {"id": tx, "org": ORG_ALMATY_ID},
             )
             for amount in (100, -99):
                 await conn.execute(
-                    text("insert into ledger_entries (id, transaction_id, account_id, currency, amount_minor)"
-                         " values (:id, :tx, :acc, :cur, :amount)"),
+                    text(
+                        "insert into ledger_entries (id, transaction_id, account_id, currency, amount_minor)"
+                        " values (:id, :tx, :acc, :cur, :amount)"
+                    ),
                     {"id": uuid4(), "tx": tx, "acc": account.id, "cur": account.currency, "amount": amount},
                 )
     with pytest.raises(DBAPIError, match="append-only"):
@@ -192,14 +279,18 @@ async def test_BIL_7_the_database_refuses_an_unbalanced_ledger_transaction(billi
     with pytest.raises(DBAPIError, match="at least two"):
         async with billing.app.state.db.engine.begin() as conn:
             await conn.execute(
-                text("insert into ledger_transactions (id, organization_id, kind, ref_type, ref_id, memo, occurred_at)"
-                     " values (:id, :org, 'empty', 'test', :id, '', now())"),
+                text(
+                    "insert into ledger_transactions (id, organization_id, kind, ref_type, ref_id, memo, occurred_at)"
+                    " values (:id, :org, 'empty', 'test', :id, '', now())"
+                ),
                 {"id": uuid4(), "org": ORG_ALMATY_ID},
             )
     await reconciled(billing)
 
 
-async def test_BIL_7_fifty_concurrent_identical_payments_with_one_key_make_one_payment(billing: BillingHarness) -> None:
+async def test_BIL_7_fifty_concurrent_identical_payments_with_one_key_make_one_payment(
+    billing: BillingHarness,
+) -> None:
     await billing.seed()
     await billing.learn_organization(ORG_ALMATY_ID)
     patient = await billing.learn_patient(ORG_ALMATY_ID)
@@ -216,7 +307,9 @@ async def test_BIL_7_fifty_concurrent_identical_payments_with_one_key_make_one_p
     await reconciled(billing)
 
 
-async def test_BIL_7_concurrent_payments_on_one_invoice_never_overpay_silently(billing: BillingHarness) -> None:
+async def test_BIL_7_concurrent_payments_on_one_invoice_never_overpay_silently(
+    billing: BillingHarness,
+) -> None:
     await billing.seed()
     await billing.learn_organization(ORG_ALMATY_ID)
     patient = await billing.learn_patient(ORG_ALMATY_ID)
@@ -236,12 +329,21 @@ async def test_BIL_7_concurrent_payments_on_one_invoice_never_overpay_silently(b
     await reconciled(billing)
 
 
-async def test_BIL_7_receipt_numbers_have_no_gaps_under_concurrency_and_failures(billing: BillingHarness) -> None:
+async def test_BIL_7_receipt_numbers_have_no_gaps_under_concurrency_and_failures(
+    billing: BillingHarness,
+) -> None:
     await billing.seed()
     await billing.learn_organization(ORG_ALMATY_ID)
     patient = await billing.learn_patient(ORG_ALMATY_ID)
-    invoices = [await billing.estimate_of(await billing.book(ORG_ALMATY_ID, patient, start=billing.clock.now() + timedelta(days=1, hours=i))) for i in range(8)]
-    calls = [billing.pay(i, "12000.00") for i in invoices] + [billing.pay(i, "99999.00") for i in invoices[:4]]
+    invoices = [
+        await billing.estimate_of(
+            await billing.book(ORG_ALMATY_ID, patient, start=billing.clock.now() + timedelta(days=1, hours=i))
+        )
+        for i in range(8)
+    ]
+    calls = [billing.pay(i, "12000.00") for i in invoices] + [
+        billing.pay(i, "99999.00") for i in invoices[:4]
+    ]
     answers = await asyncio.gather(*calls)
     assert sorted(r.status_code for r in answers) == [201] * 8 + [422] * 4
     numbers = sorted(x.receipt_number for x in await billing.fetch("select receipt_number from payments"))

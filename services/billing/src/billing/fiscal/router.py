@@ -88,22 +88,34 @@ def read(d: FiscalDocument) -> FiscalDocumentRead:
     )
 
 
-@router.get("/v1/fiscal-documents", response_model=list[FiscalDocumentRead], responses=problems())
+class FiscalDocumentPage(BaseModel):
+    items: list[FiscalDocumentRead]
+    next_cursor: str | None = None
+
+
+@router.get("/v1/fiscal-documents", response_model=FiscalDocumentPage, responses=problems())
 async def list_documents(
     session: SessionDep,
     principal: ReaderDep,
     ref_id: Annotated[UUID | None, Query(description="A payment, refund or usage")] = None,
     enrollment_id: Annotated[UUID | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> list[FiscalDocumentRead]:
-    stmt = select(FiscalDocument).order_by(FiscalDocument.id).limit(limit)
+    cursor: Annotated[UUID | None, Query()] = None,
+) -> FiscalDocumentPage:
+    stmt = select(FiscalDocument).order_by(FiscalDocument.id).limit(limit + 1)
+    if cursor is not None:
+        stmt = stmt.where(FiscalDocument.id > cursor)
     if principal.org_id is not None:
         stmt = stmt.where(FiscalDocument.organization_id == principal.org_id)
     if ref_id is not None:
         stmt = stmt.where(FiscalDocument.ref_id == ref_id)
     if enrollment_id is not None:
         stmt = stmt.where(FiscalDocument.enrollment_id == enrollment_id)
-    return [read(d) for d in (await session.execute(stmt)).scalars()]
+    rows = list((await session.execute(stmt)).scalars())
+    more = len(rows) > limit
+    return FiscalDocumentPage(
+        items=[read(d) for d in rows[:limit]], next_cursor=str(rows[limit - 1].id) if more else None
+    )
 
 
 @router.get(

@@ -6,6 +6,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clinic_common.auth import OrganizationForbidden, Principal
@@ -128,18 +129,23 @@ async def create_program(
     return await program_read(session, program)
 
 
-@router.get("/v1/programs", response_model=list[ProgramRead], responses=problems())
+class ProgramPage(BaseModel):
+    items: list[ProgramRead]
+    next_cursor: str | None = None
+
+
+@router.get("/v1/programs", response_model=ProgramPage, responses=problems())
 async def list_programs(
     session: SessionDep, principal: ReaderDep, org: Annotated[UUID | None, Query()] = None
-) -> list[ProgramRead]:
+) -> ProgramPage:
+    """The organization's program catalogue (BIL-12)."""
     organization = org or principal.org_id
     if organization is None or not access.can(
         access.READ_PROGRAMS, principal, organization, principal.patient_id
     ):
-        return []
-    return [
-        await program_read(session, p) for p in await ProgramRepository(session).of_organization(organization)
-    ]
+        return ProgramPage(items=[])
+    programs = await ProgramRepository(session).of_organization(organization)
+    return ProgramPage(items=[await program_read(session, p) for p in programs])
 
 
 @router.get("/v1/programs/{program_id}", response_model=ProgramRead, responses=problems(ProgramNotFound))
