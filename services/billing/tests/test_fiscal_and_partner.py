@@ -16,10 +16,9 @@ from openpyxl import load_workbook
 from clinic_common.clock import FixedClock
 from clinic_common.demo import ORG_ALMATY_ID, ORG_MOSCOW_ID
 from clinic_common.events.payloads.scheduling import AppointmentFulfilled
+from services.billing.tests.atol_stub import GROUP, Atol, running
 
 from billing.fiscal.atol import AtolOnline, atol_receipt
-
-from services.billing.tests.atol_stub import GROUP, Atol, running
 
 if TYPE_CHECKING:
     from conftest import BillingHarness
