@@ -143,7 +143,8 @@ async def document(db_url: str, doc_id: UUID) -> dict[str, Any]:
                 (
                     await conn.execute(
                         text(
-                            "select status, fiscal_number, fiscal_sign, register from fiscal_documents where id = :id"
+                            "select status, fiscal_number, fiscal_sign, register"
+                            " from fiscal_documents where id = :id"
                         ),
                         {"id": doc_id},
                     )

@@ -240,7 +240,7 @@ def test_BIL_16_zone_surcharge_by_band_whatever_time_remains() -> None:
 
 
 def test_BIL_17_health_group_surcharge_is_fifty_percent_pro_rata() -> None:
-    percent, amount = health_group_surcharge(
+    _percent, amount = health_group_surcharge(
         Money(36_500_00, KZT), date(2026, 1, 1), date(2026, 12, 31), date(2026, 12, 31)
     ) or (None, None)
     assert amount == Money(50_00, KZT)  # one day of 365, half of it

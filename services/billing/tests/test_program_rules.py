@@ -172,7 +172,8 @@ async def test_BIL_12_usage_is_counted_and_offsets_the_advance_receipts_add_up(
     assert r.status_code == 201, r.text
     assert r.json()["amount"]["amount"] == "88600.00"
     docs = await billing.fetch(
-        "select operation, settlement, total_minor from fiscal_documents where enrollment_id = :e order by id",
+        "select operation, settlement, total_minor from fiscal_documents"
+        " where enrollment_id = :e order by id",
         e=UUID(e["id"]),
     )
     advance = sum(d.total_minor for d in docs if d.operation == "sale" and d.settlement == "advance")
@@ -226,7 +227,7 @@ async def test_BIL_16_address_moved_outside_the_base_zone_is_surcharged_by_band(
 
 
 async def test_BIL_17_health_group_2B_raises_the_fee_50_percent_pro_rata(billing: BillingHarness) -> None:
-    patient, e = await enrolled(billing)
+    patient, _e = await enrolled(billing)
     await billing.deliver(
         HealthGroupChanged(
             patient_id=patient, organization_id=M, health_group="2B", established_on=date(2027, 6, 1)
@@ -285,7 +286,8 @@ async def test_BIL_15_false_call_and_unprepared_samples_are_charged_home_care_ou
             subject=v,
         )
     rows = await billing.fetch(
-        "select i.source, it.service_code, it.amount_minor from invoices i join invoice_items it on it.invoice_id = i.id where i.kind = 'charge' order by i.source"
+        "select i.source, it.service_code, it.amount_minor from invoices i"
+        " join invoice_items it on it.invoice_id = i.id where i.kind = 'charge' order by i.source"
     )
     charged = {(r.source.split(":")[0], r.service_code, r.amount_minor) for r in rows}
     assert charged == {

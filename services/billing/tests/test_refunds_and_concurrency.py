@@ -79,7 +79,7 @@ async def test_BIL_9_is_idempotent_with_its_key(billing: BillingHarness) -> None
 
 
 async def test_BIL_9_nothing_rendered_is_refunded_beyond_paid_minus_rendered(billing: BillingHarness) -> None:
-    patient, appointment, invoice_id, payment = await paid_visit(billing)
+    patient, appointment, _invoice_id, payment = await paid_visit(billing)
     done = billing.clock.now() + timedelta(hours=1)
     await billing.deliver(
         AppointmentFulfilled(
@@ -107,7 +107,7 @@ async def test_BIL_9_nothing_rendered_is_refunded_beyond_paid_minus_rendered(bil
 async def test_BIL_9_cancelled_by_the_organization_is_refunded_in_full_a_noshow_is_not(
     billing: BillingHarness,
 ) -> None:
-    patient, appointment, invoice_id, payment = await paid_visit(billing)
+    patient, appointment, _invoice_id, _payment = await paid_visit(billing)
     start = billing.clock.now() + timedelta(days=1)
     await billing.deliver(
         AppointmentCancelled(
@@ -260,7 +260,8 @@ async def test_BIL_7_the_database_refuses_an_unbalanced_ledger_transaction(billi
         async with billing.app.state.db.engine.begin() as conn:
             await conn.execute(
                 text(
-                    "insert into ledger_transactions (id, organization_id, kind, ref_type, ref_id, memo, occurred_at)"
+                    "insert into ledger_transactions"
+                    " (id, organization_id, kind, ref_type, ref_id, memo, occurred_at)"
                     " values (:id, :org, 'hack', 'test', :id, '', now())"
                 ),
                 {"id": tx, "org": ORG_ALMATY_ID},
@@ -280,7 +281,8 @@ async def test_BIL_7_the_database_refuses_an_unbalanced_ledger_transaction(billi
         async with billing.app.state.db.engine.begin() as conn:
             await conn.execute(
                 text(
-                    "insert into ledger_transactions (id, organization_id, kind, ref_type, ref_id, memo, occurred_at)"
+                    "insert into ledger_transactions"
+                    " (id, organization_id, kind, ref_type, ref_id, memo, occurred_at)"
                     " values (:id, :org, 'empty', 'test', :id, '', now())"
                 ),
                 {"id": uuid4(), "org": ORG_ALMATY_ID},
