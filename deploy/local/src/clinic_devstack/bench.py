@@ -8,7 +8,8 @@ Measured:
   1. records `POST /v1/patients`: throughput and p50/p95/p99 latency at concurrency 1 and 8, with
      and without an Idempotency-Key (and replays of a completed key);
   2. end to end: 201 of a registration -> the patient is in scheduling's `patients` projection;
-  3. outbox relay (one `OutboxRelay` draining N rows) and scheduling's consumer (inbox holds N).
+  3. outbox relay (one `OutboxRelay` draining N rows) and scheduling's consumer (inbox holds N);
+  6. records: card reads with their audit rows, and the reminder scheduler (`bench_records`).
 
 Client and services share one event loop and the machine's cores with PostgreSQL and NATS, so
 the figures compare code paths against each other; they are not a capacity forecast.
@@ -424,6 +425,7 @@ async def bench_relay_and_consumer(stack: Any, sizes: Sizes) -> str:
 async def run_benchmarks(
     factory: Any, nats_url: str, public_key: Path, clock_file: Path, token: Any, sizes: Sizes
 ) -> list[str]:
+    from clinic_devstack import bench_records
     from clinic_testkit.stack import Stack, auth, clean_jetstream
 
     # Each service stop logs "nats disconnected" (WARNING); that is teardown noise here.
@@ -434,6 +436,7 @@ async def run_benchmarks(
         lambda s: bench_post_patients(s, sizes, headers),
         lambda s: bench_end_to_end(s, sizes, headers),
         lambda s: bench_relay_and_consumer(s, sizes),
+        lambda s: bench_records.bench_records(s, sizes.requests, SERVICE_OVERRIDES),
     ]
     for bench in benches:
         await clean_jetstream(nats_url)  # each bench: fresh databases and empty streams
