@@ -127,6 +127,7 @@ async def list_shifts(
 
 
 ManagerDep = Annotated[Principal, access.MANAGE_SHIFTS.dependency()]
+ExceptionReaderDep = Annotated[Principal, access.READ_SHIFTS.dependency()]  # its own role check
 
 
 def exception_to_read(e: ShiftExceptionRow) -> ShiftExceptionRead:
@@ -150,7 +151,7 @@ def exception_to_read(e: ShiftExceptionRow) -> ShiftExceptionRead:
 async def list_shift_exceptions(
     practitioner_id: UUID,
     session: SessionDep,
-    principal: StaffDep,
+    principal: ExceptionReaderDep,
     from_: Annotated[LocalDate, Query(alias="from")],
     to: LocalDate,
 ) -> Page[ShiftExceptionRead]:
