@@ -200,9 +200,156 @@ SCHEDULING: Final[dict[Route, Access]] = {
     ("GET", "/v1/branches/{branch_id}/display/stream"): public("the hall queue display's live updates"),
 }
 
+_CARE_AND_DESK = (
+    "registrar",
+    "call_center",
+    "cashier",
+    "doctor",
+    "nurse",
+    "home_doctor",
+    "director",
+    "admin",
+)
+_PROGRAM_READERS = (*_CARE_AND_DESK, "dispatcher", "patient")
+
 BILLING: Final[dict[Route, Access]] = {
     ("GET", "/v1/price-list"): public("the public price list (§ Security; BIL-1: no login)"),
     ("POST", "/v1/price-lists"): only("director", "admin", why="BIL-1: approved by an order of its director"),
+    ("GET", "/v1/invoices"): only(
+        *_CARE_AND_DESK,
+        "patient",
+        why="BIL-6: the estimate and act are signed by the medical worker and the patient; the registry, call "
+        "centre and cashier take and explain payment; the patient sees their own (cabinet)",
+    ),
+    ("GET", "/v1/invoices/{invoice_id}"): only(*_CARE_AND_DESK, "patient", why="as the invoice list (BIL-6)"),
+    ("POST", "/v1/invoices"): only(
+        "registrar",
+        "cashier",
+        "director",
+        "admin",
+        why="BIL-5: an invoice issued in advance for a bank transfer",
+    ),
+    ("POST", "/v1/invoices/{invoice_id}/items"): only(
+        "doctor",
+        "nurse",
+        "home_doctor",
+        "registrar",
+        "cashier",
+        "admin",
+        why="BIL-4: services prescribed during the visit, added by who renders or registers them",
+    ),
+    ("POST", "/v1/invoices/{invoice_id}/apply-credit"): only(
+        "cashier",
+        "registrar",
+        "home_doctor",
+        "admin",
+        why="BIL-4: whoever takes payment draws on the patient's credit",
+    ),
+    ("POST", "/v1/payments"): only(
+        "cashier",
+        "registrar",
+        "home_doctor",
+        "admin",
+        why="BIL-4: at the cashier (O 4.1), the registry (P 12.2.5); at home the doctor takes it (P 7.11)",
+    ),
+    ("GET", "/v1/payments/{payment_id}"): only(
+        *_CARE_AND_DESK, "patient", why="a payment is read with its invoice"
+    ),
+    ("POST", "/v1/refunds"): only(
+        "cashier",
+        "director",
+        "admin",
+        why="BIL-9: paid at the cash desk against the application, or by the director",
+    ),
+    ("GET", "/v1/refunds"): only(
+        "cashier", "director", "admin", why="BIL-9: refunds due, with their deadlines"
+    ),
+    ("POST", "/v1/refunds/{refund_id}/pay"): only(
+        "cashier", "director", "admin", why="BIL-9: paid out at the cash desk"
+    ),
+    ("GET", "/v1/patients/{patient_id}/balance"): only(
+        "registrar",
+        "call_center",
+        "cashier",
+        "director",
+        "admin",
+        "patient",
+        why="SCH-13/BIL-10: who books sees the debt; the patient their own (api.md: patient-facing balance)",
+    ),
+    ("POST", "/v1/discounts"): only(
+        "registrar",
+        "director",
+        "admin",
+        why="BIL-11: the registry takes a patient's application; promotions and approval are the director's",
+    ),
+    ("POST", "/v1/discounts/{discount_id}/approve"): only(
+        "director", "admin", why="BIL-11: individual discounts are approved by the general director (O 12.3)"
+    ),
+    ("POST", "/v1/programs"): only("director", "admin", why="BIL-12: the organization sets its programs"),
+    ("GET", "/v1/programs"): only(
+        *_PROGRAM_READERS, why="the program catalogue: who sells, books or renders it, and patients"
+    ),
+    ("GET", "/v1/programs/{program_id}"): only(*_PROGRAM_READERS, why="as the program catalogue"),
+    ("POST", "/v1/enrollments"): only("registrar", "director", "admin", why="BIL-12: sold at the registry"),
+    ("GET", "/v1/enrollments/{enrollment_id}"): only(
+        *_PROGRAM_READERS, why="BIL-13: who books, renders or bills under a program; the patient their own"
+    ),
+    ("GET", "/v1/enrollments/{enrollment_id}/coverage"): only(
+        *_PROGRAM_READERS,
+        why="BIL-13: covered or charged, for whoever books, renders or bills it, and the patient",
+    ),
+    ("POST", "/v1/enrollments/{enrollment_id}/manager"): only(
+        "registrar",
+        "director",
+        "admin",
+        why="P 12.9.1: the personal manager's contacts are given by the organization",
+    ),
+    ("POST", "/v1/surcharges/{surcharge_id}/accept"): only(
+        "registrar",
+        "director",
+        "admin",
+        why="BIL-16/BIL-17: the customer's answer is recorded at the registry",
+    ),
+    ("POST", "/v1/surcharges/{surcharge_id}/refuse"): only(
+        "registrar",
+        "director",
+        "admin",
+        why="BIL-16/BIL-17: the customer's answer is recorded at the registry",
+    ),
+    ("GET", "/v1/ledger/balances"): only("director", "admin", why="BIL-7: the books"),
+    ("GET", "/v1/ledger/reconciliation"): only(
+        "director", "admin", why="BIL-7: the balances can be reconciled"
+    ),
+    ("GET", "/v1/fiscal-documents"): only(
+        "cashier", "director", "admin", why="the receipts the cash desk issued"
+    ),
+    ("GET", "/v1/fiscal-documents/{document_id}"): only(
+        "cashier", "director", "admin", why="as the receipts list"
+    ),
+    ("POST", "/v1/fiscal-documents/{document_id}/corrections"): only(
+        "director", "admin", why="a correction receipt names its basis; the organization answers for it"
+    ),
+    ("POST", "/v1/insurers"): only(
+        "director", "admin", why="BIL-19: partner insurers are the organization's contracts"
+    ),
+    ("PUT", "/v1/insurers/{insurer_id}/claim-layout"): only(
+        "director", "admin", why="BIL-19: each insurer's claims-register columns, agreed with it"
+    ),
+    ("GET", "/v1/insurers/{insurer_id}/claims-register"): only(
+        "insurer",
+        "director",
+        "admin",
+        why="BIL-19: the insurer its own register; the organization's director",
+    ),
+    ("POST", "/v1/insurance-policies"): only(
+        "registrar", "admin", why="BIL-8: the registry records the policy shown with the identity document"
+    ),
+    ("POST", "/v1/partner/coverage-checks"): only(
+        "insurer", "admin", why="BIL-19, api.md: partner insurer API, role `insurer` (its own insured only)"
+    ),
+    ("GET", "/v1/partner/claims"): only(
+        "insurer", "admin", why="BIL-19, api.md: partner insurer API, role `insurer`"
+    ),
 }
 
 # Records beyond registration (issue 8). Clinical staff: doctor, nurse, home_doctor. REC-13: medical
