@@ -625,3 +625,43 @@ async def test_REC_22_no_shows_and_late_arrivals_recorded_and_contract_ended_aft
     assert ended.status_code == 201, ended.text
     assert ended.json()["emergency_care_refused"] is False
     assert "clinic.records.patient.service_refused" in await outbox_types(world)
+
+
+async def test_REC_8_home_visit_is_an_encounter_and_puts_the_home_doctor_in_care(world: Any) -> None:
+    from datetime import date
+
+    from clinic_common.events.payloads.home_visits import HomeVisitAssigned, HomeVisitCompleted
+
+    p = await world.register()
+    home_doctor = uuid.uuid4()
+    hv = uuid.uuid4()
+    common = dict(
+        home_visit_id=hv,
+        organization_id=world.ORG,
+        patient_id=uuid.UUID(p["id"]),
+        branch_id=world.BRANCH,
+        kind="planned",
+        scheduled_for=date(2026, 12, 3),
+    )
+    headers = world.token("home_doctor", staff_id=home_doctor)
+    before = await world.svc.client.get(f"/v1/patients/{p['id']}/entries", headers=headers)
+    assert (before.status_code, before.json()["code"]) == (403, "not_in_care")
+    await teach(
+        world.svc, HomeVisitAssigned(**common, practitioner_id=home_doctor, route_position=1), aggregate_id=hv
+    )
+    for sequence in (2, 3):  # a redelivery writes nothing twice
+        await teach(
+            world.svc,
+            HomeVisitCompleted(**common, practitioner_id=home_doctor),
+            aggregate_id=hv,
+            sequence=sequence,
+        )
+    card = await world.svc.client.get(f"/v1/patients/{p['id']}/entries", headers=headers)
+    assert card.status_code == 200, card.text
+    assert [(e["kind"], e["author_staff_id"]) for e in card.json()["items"]] == [
+        ("encounter", str(home_doctor))
+    ]
+    created = await world.sql(
+        "SELECT action FROM audit_events WHERE patient_id = :p AND action = 'create'", p=p["id"]
+    )
+    assert len(created) == 1

@@ -101,13 +101,27 @@ async def on_delayed(ctx: HandlerContext) -> None:
 
 async def on_home_visit_postponed(ctx: HandlerContext) -> None:
     d = ctx.data(hv.HomeVisitPostponed)
+    day = d.new_date or d.scheduled_for
     await _tell(
         ctx,
         d.patient_id,
         "home_visit_postponed",
         "Home visit moved",
-        f"The doctor's home visit moves to {d.scheduled_for:%d.%m.%Y} (HV-6).",
+        f"The doctor's home visit moves to {day:%d.%m.%Y} (HV-6).",
         home_visit_id=d.home_visit_id,
+    )
+
+
+async def on_deterioration_acknowledged(ctx: HandlerContext) -> None:
+    d = ctx.data(hv.DeteriorationReportAcknowledged)
+    who = "your attending doctor" if d.acknowledged_by == "attending_doctor" else "the call centre"
+    await _tell(
+        ctx,
+        d.patient_id,
+        "deterioration_acknowledged",
+        "Your report was taken",
+        f"Your report that your state worsened was taken by {who} (HV-10).",
+        report_id=d.report_id,
     )
 
 
@@ -154,5 +168,6 @@ for _type, _handler in (
     (hv.HomeVisitPostponed, on_home_visit_postponed),
     (hv.HomeVisitCancelled, on_home_visit_cancelled),
     (bil.SurchargeProposed, on_surcharge_proposed),
+    (hv.DeteriorationReportAcknowledged, on_deterioration_acknowledged),
 ):
     HANDLERS.setdefault(type_of(_type), []).append(_handler)
