@@ -218,8 +218,8 @@ BILLING: Final[dict[Route, Access]] = {
     ("GET", "/v1/invoices"): only(
         *_CARE_AND_DESK,
         "patient",
-        why="BIL-6: the estimate and act are signed by the medical worker and the patient; the registry, call "
-        "centre and cashier take and explain payment; the patient sees their own (cabinet)",
+        why="BIL-6: the estimate and act are signed by the medical worker and the patient; the registry, "
+        "call centre and cashier take and explain payment; the patient sees their own (cabinet)",
     ),
     ("GET", "/v1/invoices/{invoice_id}"): only(*_CARE_AND_DESK, "patient", why="as the invoice list (BIL-6)"),
     ("POST", "/v1/invoices"): only(

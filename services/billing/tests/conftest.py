@@ -205,7 +205,7 @@ async def billing(
         nats_url="nats://127.0.0.1:1",  # never reached: workers are off
         run_workers=False,
         jwt_public_key_file=dev_keys[1],
-        db_pool_size=2,
+        db_pool_size=10,  # concurrency tests run a dozen requests at once
     )
     clock = FixedClock(NOW)
     app = create_app(settings, clock=clock)

@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 from clinic_common.clock import FixedClock
-from clinic_common.demo import ORG_ALMATY_ID, ORG_MOSCOW_ID
+from clinic_common.demo import ORG_ALMATY_ID
 from clinic_common.events.payloads.scheduling import AppointmentFulfilled
 from services.billing.tests.atol_stub import GROUP, Atol, running
 
@@ -289,6 +289,3 @@ async def test_BIL_19_claims_for_a_period_and_the_register_in_the_insurers_layou
         f"/v1/insurers/{other}/claims-register", params={"from": "2026-11-01", "to": "2026-11-30"}, headers=me
     )
     assert (other_register.status_code, other_register.json()["code"]) == (404, "insurer_not_found")
-
-
-_ = ORG_MOSCOW_ID

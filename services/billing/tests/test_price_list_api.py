@@ -78,17 +78,17 @@ async def test_BIL_1_public_price_list_in_force_needs_no_login(billing: BillingH
     assert prices["blood_sample"]["price"] == {"amount": "1500.00", "currency": "KZT"}
     assert prices["gobmp_therapist"]["state_order"] is True  # BIL-2
     assert prices["gobmp_therapist"]["price"] == {"amount": "0.00", "currency": "KZT"}
-    assert len(prices) == 18
+    assert len(prices) == 23
 
 
 async def test_BIL_1_seed_loads_again_without_new_events(billing: BillingHarness) -> None:
     await seeded(billing)
     first = await outbox_types(billing)
-    assert first == ["clinic.billing.service.upserted"] * 35
+    assert first == ["clinic.billing.service.upserted"] * 46
     await seeded(billing)
     assert await outbox_types(billing) == first
     counts = await billing.fetch("select count(*) from price_list_items")
-    assert counts[0][0] == 35
+    assert counts[0][0] == 46
 
 
 async def test_BIL_1_version_in_force_on_the_organization_local_date(

@@ -21,7 +21,7 @@ from billing.discount.domain import (
     SocialDiscountForbidden,
 )
 from billing.discount.models import Discount
-from billing.discount.schemas import DiscountKind, DiscountRead
+from billing.discount.schemas import DiscountCreate, DiscountKind, DiscountRead
 
 router = APIRouter(tags=["discounts"])
 
@@ -61,7 +61,7 @@ def to_read(d: Discount) -> DiscountRead:
     ),
 )
 async def create_discount(
-    request: Request, body: service.DiscountCreate, session: SessionDep, principal: CreatorDep
+    request: Request, body: DiscountCreate, session: SessionDep, principal: CreatorDep
 ) -> DiscountRead:
     """A promotion (period, services) or an individual discount (application, director's
     approval); a social basis is refused, 422 `social_discount_forbidden` (BIL-11)."""

@@ -33,6 +33,7 @@ async def create(
     await OrganizationRepository(session).known(body.organization_id)
     check_basis(body.basis)
     director = access.check_director_for_promotion(principal)
+    approved_by: str | None
     if body.kind is DiscountKind.PROMOTION:
         check_promotion_period(body.valid_from, body.valid_to)
         if not director:

@@ -154,7 +154,7 @@ async def correct(
     ):
         raise CorrectionNotAllowed()
     cur = Currency(d.currency)
-    payload = dict(d.payload)
+    payload: dict[str, Any] = dict(d.payload)
     positions = [
         Position(
             str(p["name"]),

@@ -3,7 +3,7 @@ when moved (BIL-1), the act when fulfilled (BIL-6), and what a cancellation does
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -263,8 +263,6 @@ async def on_noshow(ctx: HandlerContext) -> None:
             item.status = "forfeited"
     await ctx.session.flush()
 
-
-_ = datetime
 
 HANDLERS: dict[str, Handler] = {
     type_of(AppointmentBooked): on_booked,

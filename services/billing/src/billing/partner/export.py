@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Mapping, Sequence
 
-from openpyxl import Workbook
+from openpyxl import Workbook  # type: ignore[import-untyped]  # no stubs shipped
 
 
 def to_csv(layout: Sequence[Mapping[str, str]], rows: Sequence[Mapping[str, str]]) -> bytes:

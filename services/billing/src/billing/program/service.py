@@ -4,7 +4,7 @@ against the advance, surcharges, termination and the end of the period. Never co
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clinic_common.auth import Principal
-from clinic_common.calendar import add_working_days, local_date
+from clinic_common.calendar import Country, add_working_days, local_date
 from clinic_common.events.catalog import type_of
 from clinic_common.events.payloads.billing import (
     EnrollmentCreated,
@@ -34,7 +34,7 @@ from billing.ids import new_id
 from billing.invoice.domain import Payer, PayerKind
 from billing.invoice.models import Invoice, InvoiceItem
 from billing.invoice.repository import InvoiceRepository
-from billing.invoice.service import Line, announce, charge, money, new_invoice, price_items, refresh_status
+from billing.invoice.service import Line, announce, charge, new_invoice, price_items, refresh_status
 from billing.ledger.domain import Account, movement
 from billing.ledger.service import post
 from billing.organization.repository import OrganizationRepository
@@ -239,9 +239,7 @@ async def enroll(
     return enrollment
 
 
-def org_country(country: str) -> object:
-    from clinic_common.calendar import Country
-
+def org_country(country: str) -> Country:
     return Country(country)
 
 
@@ -407,7 +405,7 @@ async def end_due(session: AsyncSession, now: datetime, limit: int = 50) -> int:
     (so the advance receipts add up to the offsets and refunds); `enrollment.ended`."""
     repo = ProgramRepository(session)
     ended = 0
-    for e in await repo.ending_by(date.max if False else _today(now), limit):
+    for e in await repo.ending_by(now.date() + timedelta(days=1), limit):
         org = await OrganizationRepository(session).known(e.organization_id)
         if e.ends_on >= local_date(now, org.time_zone):
             continue
@@ -432,10 +430,6 @@ async def end_due(session: AsyncSession, now: datetime, limit: int = 50) -> int:
         await _announce_enrollment(session, e, EnrollmentEnded, now)
         ended += 1
     return ended
-
-
-def _today(now: datetime) -> date:
-    return now.date()
 
 
 async def terminate(
@@ -730,6 +724,3 @@ async def covered_invoice_items(session: AsyncSession, invoice: Invoice) -> list
 
 def as_money(minor: int, currency: str) -> Money:
     return Money(minor, Currency(currency))
-
-
-_ = money
