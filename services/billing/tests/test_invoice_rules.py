@@ -276,3 +276,76 @@ async def test_BIL_5_foreign_currency_by_bank_transfer_against_an_invoice_issued
     r = await billing.pay(UUID(inv["id"]), "20.00", "KZT", method="bank_transfer")
     assert r.json()["code"] == "currency_mismatch"
     assert (await billing.pay(UUID(inv["id"]), "20.00", "USD", method="bank_transfer")).status_code == 201
+
+
+async def test_BIL_11_discounts_name_a_basis_never_a_social_one_individual_ones_need_the_director(
+    billing: BillingHarness,
+) -> None:
+    patient = await ready(billing)
+    base = {"organization_id": str(ORG_ALMATY_ID)}
+    r = await billing.client.post(
+        "/v1/discounts",
+        json={
+            **base,
+            "kind": "individual",
+            "basis": "Инвалидность II группы",
+            "percent": "20",
+            "patient_id": str(patient),
+            "application_ref": "Заявление 3",
+        },
+        headers=billing.token("registrar"),
+    )
+    assert (r.status_code, r.json()["code"], r.json()["rule"]) == (422, "social_discount_forbidden", "BIL-11")
+    r = await billing.client.post(
+        "/v1/discounts",
+        json={**base, "kind": "promotion", "basis": "Осенняя акция", "percent": "10"},
+        headers=billing.token("director"),
+    )
+    assert (r.status_code, r.json()["code"]) == (422, "promotion_period_required")
+    r = await billing.client.post(
+        "/v1/discounts",
+        json={
+            **base,
+            "kind": "individual",
+            "basis": "Постоянный клиент",
+            "percent": "15",
+            "patient_id": str(patient),
+            "application_ref": "Заявление 4",
+        },
+        headers=billing.token("registrar"),
+    )
+    assert r.status_code == 201 and r.json()["status"] == "pending_approval"
+    before = await invoice(billing, await billing.estimate_of(await billing.book(ORG_ALMATY_ID, patient)))
+    assert before["items"][0]["discount_percent"] is None  # not approved yet
+    a = await billing.client.post(
+        f"/v1/discounts/{r.json()['id']}/approve", headers=billing.token("director")
+    )
+    assert a.status_code == 200 and a.json()["status"] == "active"
+    after = await invoice(
+        billing,
+        await billing.estimate_of(
+            await billing.book(ORG_ALMATY_ID, patient, start=billing.clock.now() + timedelta(days=2))
+        ),
+    )
+    assert (after["items"][0]["discount_percent"], after["total"]["amount"]) == ("15.00", "10200.00")
+    r = await billing.client.post(
+        "/v1/discounts",
+        json={
+            **base,
+            "kind": "promotion",
+            "basis": "Акция на ЭКГ",
+            "percent": "20",
+            "service_codes": ["ecg"],
+            "valid_from": "2026-11-01",
+            "valid_to": "2026-11-30",
+        },
+        headers=billing.token("director"),
+    )
+    assert r.status_code == 201 and r.json()["status"] == "active"
+    ecg = await invoice(
+        billing,
+        await billing.estimate_of(
+            await billing.book(ORG_ALMATY_ID, patient, "ecg", start=billing.clock.now() + timedelta(days=3))
+        ),
+    )
+    assert ecg["total"]["amount"] == "4000.00"  # the promotion (20 %) beats the individual 15 %

@@ -16,6 +16,7 @@ from billing.fiscal.router import router as fiscal_router
 from billing.invoice.handlers import HANDLERS as INVOICE_HANDLERS
 from billing.invoice.router import router as invoice_router
 from billing.ledger.router import router as ledger_router
+from billing.openapi import require_idempotency_keys
 from billing.organization.handlers import HANDLERS as ORGANIZATION_HANDLERS
 from billing.partner.router import router as partner_router
 from billing.patient.handlers import HANDLERS as PATIENT_HANDLERS
@@ -77,4 +78,5 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         clock=clock,
     )
     with_sweep(app, settings.sweep_interval_seconds, settings.run_workers)
+    require_idempotency_keys(app)
     return app

@@ -34,6 +34,18 @@ class IndividualDiscountIncomplete(AppError):
     rule = "BIL-11"
 
 
+class DiscountPercentInvalid(AppError):
+    status = 422
+    code = "discount_percent_invalid"
+    title = "A discount is more than 0 and at most 100 percent"
+    rule = "BIL-11"
+
+
+def check_percent(percent: Decimal) -> None:
+    if not Decimal(0) < percent <= Decimal(100):
+        raise DiscountPercentInvalid()
+
+
 class DiscountNotFound(AppError):
     status = 404
     code = "discount_not_found"

@@ -16,6 +16,7 @@ from billing.discount import service
 from billing.discount.domain import (
     DiscountNotFound,
     DiscountNotPending,
+    DiscountPercentInvalid,
     IndividualDiscountIncomplete,
     PromotionPeriodRequired,
     SocialDiscountForbidden,
@@ -56,6 +57,7 @@ def to_read(d: Discount) -> DiscountRead:
         unknown_entity("organization"),
         unknown_entity("patient"),
         SocialDiscountForbidden,
+        DiscountPercentInvalid,
         PromotionPeriodRequired,
         IndividualDiscountIncomplete,
     ),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
@@ -24,7 +23,11 @@ class DiscountCreate(RequestModel):
     kind: DiscountKind
     # Free text naming the ground (BIL-11); a social ground passes the schema and is refused by the rule.
     basis: str = Field(min_length=1, max_length=300, pattern=r"\S")
-    percent: Decimal = Field(gt=0, le=100, max_digits=5, decimal_places=2)
+    percent: str = Field(
+        pattern=r"^(100(\.0{1,2})?|[1-9]?[0-9](\.[0-9]{1,2})?)$",
+        description="0 < percent <= 100",
+        examples=["10"],
+    )
     service_codes: list[str] | None = Field(default=None, min_length=1, max_length=500)
     valid_from: LocalDate | None = None
     valid_to: LocalDate | None = None

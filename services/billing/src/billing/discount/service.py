@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +16,7 @@ from billing.discount.domain import (
     DiscountNotPending,
     IndividualDiscountIncomplete,
     check_basis,
+    check_percent,
     check_promotion_period,
 )
 from billing.discount.models import Discount
@@ -32,6 +34,8 @@ async def create(
     access.check_org(access.CREATE_DISCOUNT, principal, body.organization_id)
     await OrganizationRepository(session).known(body.organization_id)
     check_basis(body.basis)
+    percent = Decimal(body.percent)
+    check_percent(percent)
     director = access.check_director_for_promotion(principal)
     approved_by: str | None
     if body.kind is DiscountKind.PROMOTION:
@@ -52,7 +56,7 @@ async def create(
         organization_id=body.organization_id,
         kind=body.kind.value,
         basis=body.basis,
-        percent=body.percent,
+        percent=percent,
         service_codes=sorted(set(body.service_codes)) if body.service_codes else None,
         valid_from=body.valid_from,
         valid_to=body.valid_to,
