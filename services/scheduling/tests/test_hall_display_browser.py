@@ -90,7 +90,9 @@ async def text_of(page: Any, selector: str) -> str:
 
 
 async def waiting(page: Any) -> list[str]:
-    return list(await page.evaluate("[...document.querySelectorAll('.waiting span')].map(s => s.textContent)"))
+    return list(
+        await page.evaluate("[...document.querySelectorAll('.waiting span')].map(s => s.textContent)")
+    )
 
 
 async def test_SCH_14_hall_display_live_in_chromium(world: World) -> None:

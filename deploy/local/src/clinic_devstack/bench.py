@@ -9,6 +9,8 @@ Measured:
      and without an Idempotency-Key (and replays of a completed key);
   2. end to end: 201 of a registration -> the patient is in scheduling's `patients` projection;
   3. outbox relay (one `OutboxRelay` draining N rows) and scheduling's consumer (inbox holds N);
+  5. scheduling: free-slot search for a branch-day and for 30 days, and one slot booked by many at
+     once (`bench_scheduling`);
   6. records: card reads with their audit rows, and the reminder scheduler (`bench_records`).
 
 Client and services share one event loop and the machine's cores with PostgreSQL and NATS, so
@@ -425,7 +427,7 @@ async def bench_relay_and_consumer(stack: Any, sizes: Sizes) -> str:
 async def run_benchmarks(
     factory: Any, nats_url: str, public_key: Path, clock_file: Path, token: Any, sizes: Sizes
 ) -> list[str]:
-    from clinic_devstack import bench_records
+    from clinic_devstack import bench_records, bench_scheduling
     from clinic_testkit.stack import Stack, auth, clean_jetstream
 
     # Each service stop logs "nats disconnected" (WARNING); that is teardown noise here.
@@ -437,6 +439,7 @@ async def run_benchmarks(
         lambda s: bench_end_to_end(s, sizes, headers),
         lambda s: bench_relay_and_consumer(s, sizes),
         lambda s: bench_records.bench_records(s, sizes.requests, SERVICE_OVERRIDES),
+        lambda s: bench_scheduling.bench_scheduling(s, sizes.requests, SERVICE_OVERRIDES),
     ]
     for bench in benches:
         await clean_jetstream(nats_url)  # each bench: fresh databases and empty streams
@@ -447,11 +450,6 @@ async def run_benchmarks(
             await stack.close()
         print(section + "\n", flush=True)
         sections.append(section)
-    sections.append(
-        "4. booking conflict resolution (scheduling POST /v1/appointments): SKIPPED "
-        "(needs practitioners, shifts and services set up)"
-    )
-    print(sections[-1] + "\n", flush=True)
     from clinic_devstack import bench_home_visits
 
     sections.append(bench_home_visits.run())

@@ -173,6 +173,9 @@ class LatenessPolicy(BaseModel):
         return tuple(o for o in LatenessOption if o in offered)
 
 
+# No visit is longer than this, whatever a policy sets (free-time queries rely on the bound).
+MAX_VISIT_MINUTES = 120
+
 QueueGroup = Literal["emergency", "returning", "on_time", "other"]
 BookingChannel = Literal["website", "mobile_app", "call_center", "registry", "cabinet"]
 MedicalChannel = Literal["in_person", "cabinet", "whatsapp"]
@@ -198,8 +201,8 @@ class Policy(BaseModel):
     # REC-17: channels for medical information; e-mail is never one of them (P 9.4).
     medical_info_channels: tuple[MedicalChannel, ...]
     # SCH-2: a visit lasts 15 to 40 minutes (O 3.7); each practitioner sets it per visit type.
-    visit_minutes_min: int = Field(default=15, ge=1)
-    visit_minutes_max: int = Field(default=40, ge=1)
+    visit_minutes_min: int = Field(default=15, ge=1, le=MAX_VISIT_MINUTES)
+    visit_minutes_max: int = Field(default=40, ge=1, le=MAX_VISIT_MINUTES)
     # SCH-6: arrive this many minutes early with an identity document (O 3.13: 10; P 5.2: 15).
     arrive_early_minutes: int = Field(ge=0)
     # SCH-3: the shortest notice a booking through each channel may be made with. Neither source

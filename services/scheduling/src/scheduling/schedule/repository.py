@@ -2,19 +2,48 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Uuid, any_, func, literal, or_, select, union_all
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased
 
 from scheduling.absence.models import Absence
+from scheduling.appointment.domain import MAX_TOTAL_DELAY_MINUTES
 from scheduling.appointment.models import ACTIVE_STATUSES, Appointment
+from scheduling.organization.domain import MAX_VISIT_MINUTES
+from scheduling.organization.models import Branch, Organization, PolicyVersionRow
+from scheduling.practitioner.domain import WeeklyShift
 from scheduling.practitioner.models import Practitioner, PractitionerBranch, Shift, ShiftExceptionRow
 from scheduling.schedule.domain import Span
+
+LOOKBACK = timedelta(minutes=MAX_VISIT_MINUTES + MAX_TOTAL_DELAY_MINUTES)
+
+
+@dataclass
+class Staff:
+    """What a slot search needs of a practitioner."""
+
+    id: UUID
+    organization_id: UUID
+    visit_durations: dict[str, int]
+    branch_ids: list[UUID]
+
+
+@dataclass
+class OrgCalendar:
+    id: UUID
+    country: str
+    time_zone: str
+    branches: list[tuple[UUID, str, list[dict[str, Any]]]]  # id, zone, opening hours as stored
+    versions: list[tuple[date, dict[str, Any]]]  # effective_from, policy as stored
 
 
 class ScheduleRepository:
@@ -28,11 +57,17 @@ class ScheduleRepository:
         branch_id: UUID | None,
         practitioner_id: UUID | None,
         specialty: str | None,
-    ) -> Sequence[Practitioner]:
+    ) -> list[Staff]:
+        """Active practitioners the search names, with their branches, in one query."""
         stmt = (
-            select(Practitioner)
+            select(
+                Practitioner.id,
+                Practitioner.organization_id,
+                Practitioner.visit_durations,
+                PractitionerBranch.branch_id,
+            )
+            .join(PractitionerBranch, PractitionerBranch.practitioner_id == Practitioner.id)
             .where(Practitioner.active.is_(True))
-            .options(selectinload(Practitioner.branch_links))
             .order_by(Practitioner.id)
         )
         if organization_id is not None:
@@ -42,32 +77,61 @@ class ScheduleRepository:
         if specialty is not None:
             stmt = stmt.where(Practitioner.specialty == specialty)
         if branch_id is not None:
+            at = aliased(PractitionerBranch)
             stmt = stmt.where(
-                select(PractitionerBranch.practitioner_id)
-                .where(
-                    PractitionerBranch.practitioner_id == Practitioner.id,
-                    PractitionerBranch.branch_id == branch_id,
-                )
+                select(at.practitioner_id)
+                .where(at.practitioner_id == Practitioner.id, at.branch_id == branch_id)
                 .exists()
             )
-        return (await self.session.execute(stmt)).scalars().all()
+        staff: dict[UUID, Staff] = {}
+        for row in (await self.session.execute(stmt)).all():
+            found = staff.setdefault(row.id, Staff(row.id, row.organization_id, row.visit_durations, []))
+            found.branch_ids.append(row.branch_id)
+        return list(staff.values())
 
-    async def shifts(self, practitioner_ids: Sequence[UUID]) -> dict[UUID, list[Shift]]:
-        rows = (
-            (await self.session.execute(select(Shift).where(Shift.practitioner_id.in_(practitioner_ids))))
-            .scalars()
-            .all()
-        )
-        result: dict[UUID, list[Shift]] = defaultdict(list)
-        for row in rows:
-            result[row.practitioner_id].append(row)
+    async def shifts(
+        self, practitioner_ids: Sequence[UUID], first: date | None = None, last: date | None = None
+    ) -> dict[UUID, list[WeeklyShift]]:
+        """The practitioners' weekly shifts valid in [first, last], as plain values."""
+        stmt = select(
+            Shift.id,
+            Shift.practitioner_id,
+            Shift.branch_id,
+            Shift.weekday,
+            Shift.starts,
+            Shift.ends,
+            Shift.valid_from,
+            Shift.valid_to,
+            Shift.works_on_holidays,
+        ).where(Shift.practitioner_id == _any(practitioner_ids))
+        if first is not None and last is not None:
+            stmt = stmt.where(
+                Shift.valid_from <= last, or_(Shift.valid_to.is_(None), Shift.valid_to >= first)
+            )
+            if (last - first).days < 6:
+                weekdays = {(first + timedelta(days=n)).weekday() for n in range((last - first).days + 1)}
+                stmt = stmt.where(Shift.weekday.in_(weekdays))
+        result: dict[UUID, list[WeeklyShift]] = defaultdict(list)
+        for row in (await self.session.execute(stmt)).all():
+            result[row.practitioner_id].append(
+                WeeklyShift(
+                    id=row.id,
+                    branch_id=row.branch_id,
+                    weekday=row.weekday,
+                    starts=row.starts,
+                    ends=row.ends,
+                    valid_from=row.valid_from,
+                    valid_to=row.valid_to,
+                    works_on_holidays=row.works_on_holidays,
+                )
+            )
         return result
 
     async def exceptions(
         self, practitioner_ids: Sequence[UUID], first: date, last: date
     ) -> dict[UUID, list[ShiftExceptionRow]]:
         stmt = select(ShiftExceptionRow).where(
-            ShiftExceptionRow.practitioner_id.in_(practitioner_ids),
+            ShiftExceptionRow.practitioner_id == _any(practitioner_ids),
             ShiftExceptionRow.day.between(first, last),
         )
         result: dict[UUID, list[ShiftExceptionRow]] = defaultdict(list)
@@ -80,36 +144,48 @@ class ScheduleRepository:
     ) -> dict[UUID, list[Span]]:
         """SCH-4, SCH-8, SCH-11: active visits at their booked and expected times, and absences,
         that touch [start, end); `skip` leaves one appointment out (the one being moved)."""
-        expected_end = Appointment.expected_start_at + (Appointment.end_at - Appointment.start_at)
+        # A visit lasts at most MAX_VISIT_MINUTES (the policy's bound) and is delayed by at most an
+        # hour (SCH-8), so whatever touches [start, end) started less than LOOKBACK before `start`:
+        # a range on the (practitioner_id, start_at) index.
         visits = select(
             Appointment.id,
             Appointment.practitioner_id,
             Appointment.start_at,
             Appointment.end_at,
             Appointment.expected_start_at,
+            literal(False).label("absence"),
         ).where(
-            Appointment.practitioner_id.in_(practitioner_ids),
+            Appointment.practitioner_id == _any(practitioner_ids),
             Appointment.status.in_(ACTIVE_STATUSES),
-            or_(
-                and_(Appointment.start_at < end, Appointment.end_at > start),
-                and_(Appointment.expected_start_at < end, expected_end > start),
-            ),
+            Appointment.start_at < end,
+            Appointment.start_at > start - LOOKBACK,
         )
+        absences = select(
+            Absence.id,
+            Absence.practitioner_id,
+            Absence.starts_at,
+            Absence.ends_at,
+            Absence.starts_at,
+            literal(True).label("absence"),
+        ).where(
+            Absence.practitioner_id == _any(practitioner_ids),
+            Absence.starts_at < end,
+            Absence.ends_at > start,
+        )
+        window = Span(start, end)
         result: dict[UUID, list[Span]] = defaultdict(list)
-        for row in (await self.session.execute(visits)).all():
+        # Visits and absences in one round trip.
+        for row in (await self.session.execute(union_all(visits, absences))).all():
             if row.id == skip:
                 continue
-            result[row.practitioner_id].append(Span(row.start_at, row.end_at))
-            if row.expected_start_at != row.start_at:
-                length = row.end_at - row.start_at
-                result[row.practitioner_id].append(
-                    Span(row.expected_start_at, row.expected_start_at + length)
-                )
-        absences = select(Absence.practitioner_id, Absence.starts_at, Absence.ends_at).where(
-            Absence.practitioner_id.in_(practitioner_ids), Absence.starts_at < end, Absence.ends_at > start
-        )
-        for absent in (await self.session.execute(absences)).all():
-            result[absent.practitioner_id].append(Span(absent.starts_at, absent.ends_at))
+            if row.absence:
+                result[row.practitioner_id].append(Span(row.start_at, row.end_at))
+                continue
+            booked = Span(row.start_at, row.end_at)
+            expected = Span(row.expected_start_at, row.expected_start_at + (row.end_at - row.start_at))
+            for span in (booked, expected) if expected != booked else (booked,):
+                if span.overlaps(window):
+                    result[row.practitioner_id].append(span)
         return result
 
     async def absent(self, practitioner_id: UUID, span: Span) -> bool:
@@ -119,3 +195,51 @@ class ScheduleRepository:
             Absence.ends_at > span.start,
         )
         return (await self.session.execute(stmt.limit(1))).first() is not None
+
+    async def organizations(self, organization_ids: Sequence[UUID]) -> list[OrgCalendar]:
+        """What slot searches need of organizations (ORG-1..ORG-3) in one round trip: the country
+        and zone, each branch's zone and hours, the policy versions."""
+        branches = (
+            select(func.json_agg(func.json_build_array(Branch.id, Branch.time_zone, Branch.opening_hours)))
+            .where(Branch.organization_id == Organization.id)
+            .scalar_subquery()
+        )
+        versions = (
+            select(
+                func.json_agg(func.json_build_array(PolicyVersionRow.effective_from, PolicyVersionRow.policy))
+            )
+            .where(PolicyVersionRow.organization_id == Organization.id)
+            .scalar_subquery()
+        )
+        stmt = select(
+            Organization.id,
+            Organization.country,
+            Organization.time_zone,
+            branches.label("branches"),
+            versions.label("versions"),
+        ).where(Organization.id == _any(organization_ids))
+        found = []
+        for row in (await self.session.execute(stmt)).all():
+            found.append(
+                OrgCalendar(
+                    row.id,
+                    row.country,
+                    row.time_zone,
+                    [(UUID(b), zone, hours) for b, zone, hours in _json(row.branches)],
+                    [(date.fromisoformat(day), policy) for day, policy in _json(row.versions)],
+                )
+            )
+        return found
+
+
+def _any(ids: Sequence[UUID]) -> Any:
+    """`= ANY(array)`: one parameter however many ids, so the statement stays cached as compiled
+    (an IN list is expanded into one parameter per id on every call)."""
+    return any_(literal(list(ids), ARRAY(Uuid())))
+
+
+def _json(value: Any) -> list[Any]:
+    """A `json_agg` as asyncpg returns it (text), or nothing for no rows."""
+    if value is None:
+        return []
+    return list(json.loads(value) if isinstance(value, str) else value)

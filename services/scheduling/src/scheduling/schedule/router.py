@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from clinic_common.auth import PUBLIC
@@ -95,7 +96,7 @@ async def list_slots(
     to: Annotated[LocalDate | None, Query(description="Inclusive; a week from `from` by default")] = None,
     limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
     cursor: Annotated[str | None, Query(max_length=100)] = None,
-) -> SlotPage:
+) -> JSONResponse:
     """Free slots, computed from shifts minus appointments, delays and absences; inside opening
     hours, never on a public holiday unless a shift says so (SCH-2, SCH-5, SCH-8, SCH-11). Public."""
     if organization_id is None and branch_id is None and practitioner_id is None:
@@ -119,17 +120,35 @@ async def list_slots(
         after = _after(cursor)
         slots = [s for s in slots if (int(s.span.start.timestamp()), str(s.practitioner_id)) > after]
     page = slots[:limit]
-    return SlotPage(
-        items=[
-            SlotRead(
-                practitioner_id=s.practitioner_id,
-                branch_id=s.branch_id,
-                service_code=s.service_code,
-                visit_type=s.visit_type,
-                start=s.span.start.astimezone(ZoneInfo(s.time_zone)),
-                end=s.span.end.astimezone(ZoneInfo(s.time_zone)),
-            )
-            for s in page
-        ],
-        next_cursor=_cursor(page[-1]) if len(slots) > limit else None,
+    # Rendered straight to JSON (a branch-day is a thousand slots): the shape is `SlotPage`'s.
+    render = _Renderer()
+    return JSONResponse(
+        {
+            "items": [render(s) for s in page],
+            "next_cursor": _cursor(page[-1]) if len(slots) > limit else None,
+        }
     )
+
+
+class _Renderer:
+    """A slot as JSON, with what repeats across slots (ids, zone) converted once."""
+
+    def __init__(self) -> None:
+        self.fixed: dict[tuple[UUID, UUID], dict[str, Any]] = {}
+        self.zones: dict[str, ZoneInfo] = {}
+
+    def __call__(self, s: service.FreeSlot) -> dict[str, Any]:
+        fixed = self.fixed.get((s.practitioner_id, s.branch_id))
+        if fixed is None:
+            fixed = self.fixed[(s.practitioner_id, s.branch_id)] = {
+                "practitioner_id": str(s.practitioner_id),
+                "branch_id": str(s.branch_id),
+                "service_code": s.service_code,
+                "visit_type": s.visit_type.value if s.visit_type else None,
+            }
+        zone = self.zones.get(s.time_zone) or self.zones.setdefault(s.time_zone, ZoneInfo(s.time_zone))
+        return {
+            **fixed,
+            "start": s.span.start.astimezone(zone).isoformat(),
+            "end": s.span.end.astimezone(zone).isoformat(),
+        }

@@ -5,9 +5,10 @@ in each branch's own time zone, so a slot listed is a slot that can be booked.""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Protocol
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,9 +20,14 @@ from scheduling.appointment.domain import SlotTaken
 from scheduling.catalog.models import ServiceProjection
 from scheduling.catalog.repository import ServiceRepository, ServiceUnknown
 from scheduling.organization import service as organizations
-from scheduling.organization.domain import to_opening_hours
+from scheduling.organization.domain import (
+    NoPolicyInForce,
+    Policy,
+    PolicyVersion,
+    policy_in_force,
+    to_opening_hours,
+)
 from scheduling.organization.models import Branch, Organization
-from scheduling.organization.repository import OrganizationRepository
 from scheduling.practitioner.domain import (
     PractitionerNotFound,
     ShiftException,
@@ -33,7 +39,7 @@ from scheduling.practitioner.domain import (
     within_opening_hours,
 )
 from scheduling.practitioner.models import Practitioner
-from scheduling.practitioner.service import as_exception, as_weekly
+from scheduling.practitioner.service import as_exception
 from scheduling.schedule.domain import (
     Busy,
     OutsideWorkingHours,
@@ -44,7 +50,7 @@ from scheduling.schedule.domain import (
     place,
     to_instants,
 )
-from scheduling.schedule.repository import ScheduleRepository
+from scheduling.schedule.repository import OrgCalendar, ScheduleRepository
 
 
 class PractitionerAbsent(AppError):
@@ -64,8 +70,13 @@ class BranchCalendar:
     country: Country
 
 
-def calendars(org: Organization) -> dict[UUID, BranchCalendar]:
+def calendars(org: Organization | OrgCalendar) -> dict[UUID, BranchCalendar]:
     country = Country(org.country)
+    if isinstance(org, OrgCalendar):
+        return {
+            bid: BranchCalendar(bid, zone, to_opening_hours(organizations.hours_of(hours)), country)
+            for bid, zone, hours in org.branches
+        }
     return {b.id: BranchCalendar(b.id, b.time_zone, hours_of(b), country) for b in org.branches}
 
 
@@ -87,8 +98,13 @@ def windows(
     return to_instants(day, within_opening_hours(own, {cal.id: cal.hours}, day.weekday()), cal.time_zone)
 
 
+class HasDurations(Protocol):
+    @property
+    def visit_durations(self) -> Mapping[str, int]: ...
+
+
 def length_of(
-    practitioner: Practitioner, service: ServiceProjection | None, visit_type: VisitType | None
+    practitioner: HasDurations, service: ServiceProjection | None, visit_type: VisitType | None
 ) -> tuple[VisitType | None, timedelta]:
     """SCH-2: the visit type (asked for, else a first visit of the service's kind) and its
     length: the practitioner's for that type, the catalogue's only for other services."""
@@ -118,7 +134,7 @@ async def place_visit(
     constraints settle what races past this (SCH-4)."""
     repo = ScheduleRepository(session)
     cals = [c for c in calendars(org).values() if c.id in set(practitioner.branch_ids)]
-    shifts = [as_weekly(s) for s in (await repo.shifts([practitioner.id])).get(practitioner.id, [])]
+    shifts = (await repo.shifts([practitioner.id])).get(practitioner.id, [])
     days = {c.id: local_date(span.start, c.time_zone) for c in cals}
     found = (
         await repo.exceptions(
@@ -185,7 +201,7 @@ async def free_slots(session: AsyncSession, q: SlotQuery, now: datetime) -> list
         raise PractitionerNotFound()
     if not practitioners:
         return []
-    orgs = {o.id: o for o in await _organizations(session, {p.organization_id for p in practitioners})}
+    orgs = {o.id: o for o in await repo.organizations(sorted({p.organization_id for p in practitioners}))}
     services = await _services(session, orgs, q.service_code)
     cals = {bid: cal for org in orgs.values() for bid, cal in calendars(org).items()}
     if q.branch_id is not None:
@@ -196,13 +212,13 @@ async def free_slots(session: AsyncSession, q: SlotQuery, now: datetime) -> list
     first = q.first or local_date(now, first_cal.time_zone)
     days = period_days(first, q.last or first + timedelta(days=6))
     pids = [p.id for p in practitioners if p.organization_id in services]
-    shifts = await repo.shifts(pids)
+    shifts = await repo.shifts(pids, days[0], days[-1])
     exceptions = await repo.exceptions(pids, days[0] - timedelta(days=1), days[-1] + timedelta(days=1))
     plan: dict[UUID, list[tuple[Window, str]]] = {}
     for p in practitioners:
         if p.id not in pids:
             continue
-        weekly = [as_weekly(s) for s in shifts.get(p.id, [])]
+        weekly = shifts.get(p.id, [])
         dated = [as_exception(e) for e in exceptions.get(p.id, [])]
         plan[p.id] = [
             (w, cals[bid].time_zone)
@@ -232,24 +248,22 @@ async def free_slots(session: AsyncSession, q: SlotQuery, now: datetime) -> list
                     p.id, branch_id, service.code if service else None, visit_type, span, zones[branch_id]
                 )
             )
-    slots.sort(key=lambda s: (s.span.start, str(s.practitioner_id), s.branch_id))
+    order = {p.id: str(p.id) for p in practitioners}
+    slots.sort(key=lambda s: (s.span.start, order[s.practitioner_id]))
     return slots
 
 
-def _lead(org: Organization, channel: str, now: datetime) -> int:
-    """SCH-3: the policy's lead time for the channel, in force today."""
-    current = organizations.in_force(org, organizations.local_today(org, now))
-    return current.policy.lead_minutes(channel) if current else 0
-
-
-async def _organizations(session: AsyncSession, ids: Iterable[UUID]) -> list[Organization]:
-    repo = OrganizationRepository(session)
-    found = [await repo.get_full(i) for i in sorted(ids)]
-    return [o for o in found if o is not None]
+def _lead(org: OrgCalendar, channel: str, now: datetime) -> int:
+    """SCH-3: the policy's lead time for the channel, in force today (ORG-3)."""
+    versions = [PolicyVersion(day, Policy.model_validate(policy)) for day, policy in org.versions]
+    try:
+        return policy_in_force(versions, local_date(now, org.time_zone)).policy.lead_minutes(channel)
+    except NoPolicyInForce:
+        return 0
 
 
 async def _services(
-    session: AsyncSession, orgs: Mapping[UUID, Organization], code: str | None
+    session: AsyncSession, orgs: Mapping[UUID, OrgCalendar], code: str | None
 ) -> dict[UUID, ServiceProjection | None]:
     """The service per organization (`service_unknown` when none of them knows the code)."""
     if code is None:
