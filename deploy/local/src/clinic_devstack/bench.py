@@ -12,6 +12,8 @@ Measured:
   5. scheduling: free-slot search for a branch-day and for 30 days, and one slot booked by many at
      once (`bench_scheduling`);
   6. records: card reads with their audit rows, and the reminder scheduler (`bench_records`).
+  7. billing: payments/s with receipt numbering, ledger and fiscal document; coverage decisions/s
+     (`bench_billing`).
 
 Client and services share one event loop and the machine's cores with PostgreSQL and NATS, so
 the figures compare code paths against each other; they are not a capacity forecast.
@@ -427,7 +429,7 @@ async def bench_relay_and_consumer(stack: Any, sizes: Sizes) -> str:
 async def run_benchmarks(
     factory: Any, nats_url: str, public_key: Path, clock_file: Path, token: Any, sizes: Sizes
 ) -> list[str]:
-    from clinic_devstack import bench_records, bench_scheduling
+    from clinic_devstack import bench_billing, bench_records, bench_scheduling
     from clinic_testkit.stack import Stack, auth, clean_jetstream
 
     # Each service stop logs "nats disconnected" (WARNING); that is teardown noise here.
@@ -440,6 +442,7 @@ async def run_benchmarks(
         lambda s: bench_relay_and_consumer(s, sizes),
         lambda s: bench_records.bench_records(s, sizes.requests, SERVICE_OVERRIDES),
         lambda s: bench_scheduling.bench_scheduling(s, sizes.requests, SERVICE_OVERRIDES),
+        lambda s: bench_billing.bench_billing(s, sizes.requests, SERVICE_OVERRIDES),
     ]
     for bench in benches:
         await clean_jetstream(nats_url)  # each bench: fresh databases and empty streams
