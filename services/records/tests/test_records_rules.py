@@ -665,3 +665,37 @@ async def test_REC_8_home_visit_is_an_encounter_and_puts_the_home_doctor_in_care
         "SELECT action FROM audit_events WHERE patient_id = :p AND action = 'create'", p=p["id"]
     )
     assert len(created) == 1
+
+
+async def test_REC_16_a_conclusion_lists_the_examinations_and_treatment_done(world: Any) -> None:
+    p = await world.register()
+    await world.book(p["id"])
+    post = world.svc.client.post
+    exam = (
+        await post(
+            f"/v1/patients/{p['id']}/entries",
+            json={"kind": "examination", "text": "ЭКГ: норма"},
+            headers=world.doctor(),
+        )
+    ).json()
+    fixed = await post(
+        f"/v1/patients/{p['id']}/entries/{exam['id']}/amendments",
+        json={"text": "ЭКГ: синусовый ритм", "reason": "уточнение"},
+        headers=world.doctor(),
+    )
+    rx = (
+        await post(
+            f"/v1/patients/{p['id']}/entries",
+            json={"kind": "prescription", "text": "Парацетамол"},
+            headers=world.doctor(),
+        )
+    ).json()
+    await diagnosis(world, p["id"])  # a diagnosis is neither an examination nor a treatment
+    r = await post(
+        f"/v1/patients/{p['id']}/entries",
+        json={"kind": "conclusion", "text": "Здорова"},
+        headers=world.doctor(),
+    )
+    assert r.status_code == 201, r.text
+    listed = [(i["entry_id"], i["text"]) for i in r.json()["data"]["examinations_and_treatment"]]
+    assert listed == [(fixed.json()["id"], "ЭКГ: синусовый ритм"), (rx["id"], "Парацетамол")]

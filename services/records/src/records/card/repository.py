@@ -11,6 +11,15 @@ from clinic_common.db import RepositoryBase
 
 from records.card.models import CardEntry, Referral
 
+DONE_KINDS = (
+    "examination",
+    "laboratory_result",
+    "instrumental_result",
+    "intervention",
+    "prescription",
+    "encounter",
+)
+
 
 class CardRepository(RepositoryBase[CardEntry]):
     model = CardEntry
@@ -23,6 +32,30 @@ class CardRepository(RepositoryBase[CardEntry]):
             )
         stmt = stmt.order_by(CardEntry.recorded_at, CardEntry.id).limit(limit + 1)
         return await self.all(stmt)
+
+    async def done_so_far(self, patient_id: UUID) -> list[dict[str, str]]:
+        """REC-16 (O 5.1.11): the examinations and treatment in the card, as last corrected."""
+        corrected = select(CardEntry.amends_id).where(
+            CardEntry.patient_id == patient_id, CardEntry.amends_id.is_not(None)
+        )
+        stmt = (
+            select(CardEntry)
+            .where(
+                CardEntry.patient_id == patient_id,
+                CardEntry.kind.in_(DONE_KINDS),
+                CardEntry.id.not_in(corrected),
+            )
+            .order_by(CardEntry.recorded_at, CardEntry.id)
+        )
+        return [
+            {
+                "entry_id": str(e.id),
+                "kind": e.kind,
+                "text": e.text[:300],
+                "recorded_at": e.recorded_at.isoformat(),
+            }
+            for e in await self.all(stmt)
+        ]
 
     async def amended_ids(self, ids: Sequence[UUID]) -> set[UUID]:
         """The entries among `ids` that a later amendment corrects."""

@@ -189,6 +189,8 @@ async def add_entry(
     g = await granted_access(session, access.WRITE_CARD, principal, patient_id, now)
     check_icd10(body.kind, body.icd10)
     data: dict[str, Any] = {}
+    if body.kind == "conclusion":  # REC-16 (O 5.1.11): it lists the examinations and treatment done
+        data = {"examinations_and_treatment": await CardRepository(session).done_so_far(g.patient.id)}
     if body.kind == "encounter":
         links = await LinkRepository(session).active_views(g.patient.id)
         check_accompanied(g.ctx.minor, body.companion_id, links, emergency=body.emergency)  # REC-6
