@@ -18,7 +18,12 @@ from clinic_common.demo import ORG_ALMATY_ID, ORG_MOSCOW_ID
 from clinic_common.events.catalog import EventPayload, type_of
 from clinic_common.events.envelope import EventEnvelope, new_event_id
 from clinic_common.events.payloads.records import PatientRegistered
-from clinic_common.events.payloads.scheduling import AppointmentBooked, OrganizationUpserted
+from clinic_common.events.payloads.scheduling import (
+    AppointmentBooked,
+    AppointmentCancelled,
+    AppointmentFulfilled,
+    OrganizationUpserted,
+)
 
 from billing.config import Settings
 from billing.main import create_app
@@ -155,6 +160,54 @@ class BillingHarness:
             subject=appointment_id,
         )
         return appointment_id
+
+    async def fulfill(
+        self,
+        org: UUID,
+        patient_id: UUID,
+        appointment_id: UUID,
+        service_code: str = "therapist_first",
+        at: datetime | None = None,
+    ) -> None:
+        """Scheduling's `appointment.fulfilled` for a booked visit (BIL-6)."""
+        done = at or self.clock.now() + timedelta(days=1)
+        await self.deliver(
+            AppointmentFulfilled(
+                appointment_id=appointment_id,
+                organization_id=org,
+                patient_id=patient_id,
+                practitioner_id=uuid4(),
+                branch_id=uuid4(),
+                service_code=service_code,
+                start=done,
+                end=done,
+                fulfilled_at=done,
+            ),
+            subject=appointment_id,
+            sequence=2,
+        )
+
+    async def cancel(
+        self, org: UUID, patient_id: UUID, appointment_id: UUID, reason: str, refundable: bool
+    ) -> None:
+        """Scheduling's `appointment.cancelled` with its reason (BIL-9)."""
+        start = self.clock.now() + timedelta(days=1)
+        await self.deliver(
+            AppointmentCancelled(
+                appointment_id=appointment_id,
+                organization_id=org,
+                patient_id=patient_id,
+                practitioner_id=uuid4(),
+                branch_id=uuid4(),
+                service_code="therapist_first",
+                start=start,
+                end=start,
+                reason=reason,
+                refundable=refundable,
+            ),
+            subject=appointment_id,
+            sequence=2,
+        )
 
     async def estimate_of(self, appointment_id: UUID) -> UUID:
         rows = await self.fetch("select id from invoices where appointment_id = :a", a=appointment_id)

@@ -8,14 +8,13 @@ import io
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import pytest
 from openpyxl import load_workbook
 
 from clinic_common.clock import FixedClock
 from clinic_common.demo import ORG_ALMATY_ID
-from clinic_common.events.payloads.scheduling import AppointmentFulfilled
 from services.billing.tests.atol_stub import GROUP, Atol, running
 
 from billing.fiscal.atol import AtolOnline, atol_receipt
@@ -226,21 +225,7 @@ async def test_BIL_19_claims_for_a_period_and_the_register_in_the_insurers_layou
     patient, insurer, other = await partner_setup(billing)
     appointment = await billing.book(ORG_ALMATY_ID, patient, payer_kind="insurer", payer_ref=str(insurer))
     done = billing.clock.now() + timedelta(days=1)
-    await billing.deliver(
-        AppointmentFulfilled(
-            appointment_id=appointment,
-            organization_id=ORG_ALMATY_ID,
-            patient_id=patient,
-            practitioner_id=uuid4(),
-            branch_id=uuid4(),
-            service_code="therapist_first",
-            start=done,
-            end=done,
-            fulfilled_at=done,
-        ),
-        subject=appointment,
-        sequence=2,
-    )
+    await billing.fulfill(ORG_ALMATY_ID, patient, appointment, "therapist_first", done)
     me = billing.token("insurer", insurer_id=str(insurer))
     r = await billing.client.get(
         "/v1/partner/claims", params={"from": "2026-11-01", "to": "2026-11-30"}, headers=me

@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from clinic_common.demo import ORG_ALMATY_ID
-from clinic_common.events.payloads.scheduling import AppointmentFulfilled, AppointmentRescheduled
+from clinic_common.events.payloads.scheduling import AppointmentRescheduled
 
 from billing.sweep import run_once
 
@@ -172,21 +172,7 @@ async def test_BIL_6_the_act_is_issued_when_the_visit_completes(billing: Billing
     appointment = await billing.book(ORG_ALMATY_ID, patient)
     invoice_id = await billing.estimate_of(appointment)
     done = billing.clock.now() + timedelta(days=1, minutes=30)
-    await billing.deliver(
-        AppointmentFulfilled(
-            appointment_id=appointment,
-            organization_id=ORG_ALMATY_ID,
-            patient_id=patient,
-            practitioner_id=uuid4(),
-            branch_id=uuid4(),
-            service_code="therapist_first",
-            start=done,
-            end=done,
-            fulfilled_at=done,
-        ),
-        subject=appointment,
-        sequence=2,
-    )
+    await billing.fulfill(ORG_ALMATY_ID, patient, appointment, "therapist_first", done)
     inv = await invoice(billing, invoice_id)
     assert inv["kind"] == "act" and inv["act_issued_at"] is not None
     assert [i["status"] for i in inv["items"]] == ["rendered"]

@@ -19,7 +19,6 @@ from clinic_common.events.payloads.home_visits import (
     ZoneUpserted,
 )
 from clinic_common.events.payloads.records import HealthGroupChanged
-from clinic_common.events.payloads.scheduling import AppointmentFulfilled
 
 from billing.demo import DEMO_PROGRAM_ID
 
@@ -138,21 +137,7 @@ async def test_BIL_12_usage_is_counted_and_offsets_the_advance_receipts_add_up(
             M, patient, "cardiologist_first", enrollment_id=UUID(e["id"]), referral_id=uuid4()
         )
         done = billing.clock.now() + timedelta(days=1)
-        await billing.deliver(
-            AppointmentFulfilled(
-                appointment_id=appointment,
-                organization_id=M,
-                patient_id=patient,
-                practitioner_id=uuid4(),
-                branch_id=uuid4(),
-                service_code="cardiologist_first",
-                start=done,
-                end=done,
-                fulfilled_at=done,
-            ),
-            subject=appointment,
-            sequence=2,
-        )
+        await billing.fulfill(M, patient, appointment, "cardiologist_first", done)
     third = await billing.estimate_of(
         await billing.book(M, patient, "cardiologist_first", enrollment_id=UUID(e["id"]), referral_id=uuid4())
     )

@@ -14,7 +14,6 @@ from sqlalchemy.exc import DBAPIError
 
 from clinic_common.demo import ORG_ALMATY_ID
 from clinic_common.events.payloads.records import ComplaintDecided
-from clinic_common.events.payloads.scheduling import AppointmentCancelled, AppointmentFulfilled
 
 if TYPE_CHECKING:
     from conftest import BillingHarness
@@ -81,21 +80,7 @@ async def test_BIL_9_is_idempotent_with_its_key(billing: BillingHarness) -> None
 async def test_BIL_9_nothing_rendered_is_refunded_beyond_paid_minus_rendered(billing: BillingHarness) -> None:
     patient, appointment, _invoice_id, payment = await paid_visit(billing)
     done = billing.clock.now() + timedelta(hours=1)
-    await billing.deliver(
-        AppointmentFulfilled(
-            appointment_id=appointment,
-            organization_id=ORG_ALMATY_ID,
-            patient_id=patient,
-            practitioner_id=uuid4(),
-            branch_id=uuid4(),
-            service_code="therapist_first",
-            start=done,
-            end=done,
-            fulfilled_at=done,
-        ),
-        subject=appointment,
-        sequence=2,
-    )
+    await billing.fulfill(ORG_ALMATY_ID, patient, appointment, "therapist_first", done)
     r = await refund(billing, {"payment_id": payment["id"], "basis": "early_termination"})
     assert (r.status_code, r.json()["code"], r.json()["rule"]) == (422, "refund_not_allowed", "BIL-9")
     r = await refund(
@@ -108,23 +93,7 @@ async def test_BIL_9_cancelled_by_the_organization_is_refunded_in_full_a_noshow_
     billing: BillingHarness,
 ) -> None:
     patient, appointment, _invoice_id, _payment = await paid_visit(billing)
-    start = billing.clock.now() + timedelta(days=1)
-    await billing.deliver(
-        AppointmentCancelled(
-            appointment_id=appointment,
-            organization_id=ORG_ALMATY_ID,
-            patient_id=patient,
-            practitioner_id=uuid4(),
-            branch_id=uuid4(),
-            service_code="therapist_first",
-            start=start,
-            end=start,
-            reason="absence",
-            refundable=True,
-        ),
-        subject=appointment,
-        sequence=2,
-    )
+    await billing.cancel(ORG_ALMATY_ID, patient, appointment, "absence", True)
     pending = await billing.client.get(
         "/v1/refunds", params={"status": "pending"}, headers=billing.token("cashier")
     )
@@ -140,22 +109,7 @@ async def test_BIL_9_cancelled_by_the_organization_is_refunded_in_full_a_noshow_
     other = await billing.book(ORG_ALMATY_ID, patient)
     other_invoice = await billing.estimate_of(other)
     other_payment = (await billing.pay(other_invoice, "12000.00")).json()
-    await billing.deliver(
-        AppointmentCancelled(
-            appointment_id=other,
-            organization_id=ORG_ALMATY_ID,
-            patient_id=patient,
-            practitioner_id=uuid4(),
-            branch_id=uuid4(),
-            service_code="therapist_first",
-            start=start,
-            end=start,
-            reason="noshow",
-            refundable=False,
-        ),
-        subject=other,
-        sequence=2,
-    )
+    await billing.cancel(ORG_ALMATY_ID, patient, other, "noshow", False)
     r = await refund(billing, {"payment_id": other_payment["id"], "basis": "cancellation"})
     assert (r.status_code, r.json()["code"]) == (422, "refund_not_allowed")
 
