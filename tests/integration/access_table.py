@@ -347,6 +347,9 @@ BILLING: Final[dict[Route, Access]] = {
     ("POST", "/v1/partner/coverage-checks"): only(
         "insurer", "admin", why="BIL-19, api.md: partner insurer API, role `insurer` (its own insured only)"
     ),
+    ("POST", "/v1/damage-claims"): only(
+        "registrar", "director", "admin", why="BIL-10: damage to property is claimed from whoever caused it"
+    ),
     ("GET", "/v1/partner/claims"): only(
         "insurer", "admin", why="BIL-19, api.md: partner insurer API, role `insurer`"
     ),

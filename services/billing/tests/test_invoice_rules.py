@@ -335,3 +335,31 @@ async def test_BIL_11_discounts_name_a_basis_never_a_social_one_individual_ones_
         ),
     )
     assert ecg["total"]["amount"] == "4000.00"  # the promotion (20 %) beats the individual 15 %
+
+
+async def test_BIL_10_damage_is_claimed_from_whoever_caused_it_due_in_7_working_days(
+    billing: BillingHarness,
+) -> None:
+    patient = await ready(billing)
+    r = await billing.client.post(
+        "/v1/damage-claims",
+        json={
+            "patient_id": str(patient),
+            "caused_by": "companion",
+            "companion_name": "Иванов И.",
+            "amount": {"amount": "8000.00", "currency": "KZT"},
+            "description": "разбитое стекло",
+        },
+        headers=billing.token("registrar"),
+    )
+    assert r.status_code == 201, r.text
+    claim = r.json()
+    assert claim["payer"] == {"kind": "third_party", "ref": "Иванов И."} and claim["kind"] == "damage"
+    # claimed Sunday 2026-11-22 (Almaty): working days 23-27 Nov, 30 Nov, 1 Dec
+    assert claim["due_at"].startswith("2026-12-01T23:59:59")
+    billing.clock.advance(timedelta(days=9))  # 2026-12-01 09:00Z: 14:00 in Almaty, still in time
+    assert await run_once(billing.app.state.db.sessionmaker, billing.clock) == 0
+    billing.clock.advance(timedelta(hours=10))  # past 23:59:59 Almaty
+    assert await run_once(billing.app.state.db.sessionmaker, billing.clock) == 1
+    (debt,) = await billing.fetch("select reason, amount_minor from debts")
+    assert (debt.reason, debt.amount_minor) == ("damage", 800_000)

@@ -9,6 +9,7 @@ from clinic_common.clock import Clock, clock_from_settings
 
 from billing.config import Settings, get_settings
 from billing.db import platform
+from billing.debt.router import router as damage_router
 from billing.discount.router import router as discount_router
 from billing.fiscal import service as fiscal
 from billing.fiscal.ports import FISCAL_CHANNEL, FISCAL_REF, FiscalProvider, FiscalRegister, RecordingRegister
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                 ledger_router,
                 fiscal_router,
                 partner_router,
+                damage_router,
             ],
             handlers={
                 **ORGANIZATION_HANDLERS,
