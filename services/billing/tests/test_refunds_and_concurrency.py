@@ -114,7 +114,7 @@ async def test_BIL_9_cancelled_by_the_organization_is_refunded_in_full_a_noshow_
     assert (r.status_code, r.json()["code"]) == (422, "refund_not_allowed")
 
 
-async def test_BIL_9_upheld_complaint_is_refunded_within_10_working_days_and_tracked(
+async def test_BIL_9_ORG_4_upheld_complaint_is_refunded_within_10_working_days_and_tracked(
     billing: BillingHarness,
 ) -> None:
     patient, _, invoice_id, payment = await paid_visit(billing)

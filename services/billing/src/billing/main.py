@@ -45,6 +45,7 @@ def fiscal_provider(settings: Settings, clock: Clock) -> FiscalProvider:
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
     settings = settings or get_settings()
     clock = clock or clock_from_settings(settings.clock_file, settings.clock_start)
+    provider = fiscal_provider(settings, clock)
     app = create_service_app(
         ServiceSpec(
             name="billing",
@@ -74,11 +75,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                 **REFUND_HANDLERS,
                 **PROGRAM_HANDLERS,
             },
-            delivery_providers={FISCAL_CHANNEL: fiscal_provider(settings, clock)},
+            delivery_providers={FISCAL_CHANNEL: provider},
             delivery_outcomes={FISCAL_REF: fiscal.on_outcome},
         ),
         clock=clock,
     )
-    with_sweep(app, settings.sweep_interval_seconds, settings.run_workers)
+    with_sweep(app, settings.sweep_interval_seconds, settings.run_workers, on_close=provider.aclose)
     require_idempotency_keys(app)
     return app

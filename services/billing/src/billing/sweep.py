@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI
@@ -39,20 +39,27 @@ async def run(app: FastAPI, interval: float) -> None:
         await asyncio.sleep(interval)
 
 
-def with_sweep(app: FastAPI, interval: float, enabled: bool) -> None:
-    """Wrap the app's lifespan so the sweep runs beside the foundation's workers."""
+def with_sweep(
+    app: FastAPI, interval: float, enabled: bool, on_close: Callable[[], Awaitable[None]] | None = None
+) -> None:
+    """Wrap the app's lifespan so the sweep runs beside the foundation's workers (and the fiscal
+    registers' HTTP clients close with it)."""
     inner: Callable[[FastAPI], Any] = app.router.lifespan_context
 
     @contextlib.asynccontextmanager
     async def lifespan(a: FastAPI) -> AsyncIterator[None]:
-        async with inner(a):
-            task = asyncio.create_task(run(a, interval), name="billing-sweep") if enabled else None
-            try:
-                yield
-            finally:
-                if task is not None:
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+        try:
+            async with inner(a):
+                task = asyncio.create_task(run(a, interval), name="billing-sweep") if enabled else None
+                try:
+                    yield
+                finally:
+                    if task is not None:
+                        task.cancel()
+                        with contextlib.suppress(asyncio.CancelledError):
+                            await task
+        finally:  # after the delivery worker has stopped
+            if on_close is not None:
+                await on_close()
 
     app.router.lifespan_context = lifespan
