@@ -226,3 +226,50 @@ async def test_REC_5_withheld_information_is_not_shown_to_the_patient(world: Any
     own = await read_card(world, patient["id"], world.person(patient["id"]))
     assert (own.status_code, own.json()["code"]) == (403, "health_information_withheld")
     assert (await read_card(world, patient["id"], world.person(spouse["id"]))).status_code == 200
+
+
+async def test_REC_14_break_glass_needs_a_reason_expires_and_is_reviewed(world: Any) -> None:
+    from datetime import timedelta
+
+    from clinic_common.clock import SharedOffsetClock
+
+    patient = await world.register()
+    await world.book(patient["id"])
+    await write_entry(world, patient["id"])
+    outsider = world.doctor(staff=world.OTHER_DOCTOR)
+    no_reason = await world.svc.client.post(
+        f"/v1/patients/{patient['id']}/break-glass", json={"reason": ""}, headers=outsider
+    )
+    assert (no_reason.status_code, no_reason.json()["code"]) == (422, "validation_failed")
+    glass = await world.svc.client.post(
+        f"/v1/patients/{patient['id']}/break-glass",
+        json={"reason": "Patient unable to express their will (O 7.8)"},
+        headers=outsider,
+    )
+    assert glass.status_code == 201, glass.text
+    assert (await read_card(world, patient["id"], outsider)).status_code == 200
+    rows = await audit_rows(world, patient["id"])
+    assert [(r.purpose, str(r.entry_id) != "None") for r in rows] == [("break_glass", True)]
+
+    # The emergency access lapses; then the outsider is refused again (a new reason is needed).
+    SharedOffsetClock(world.stack.clock_file).set(world.NOW + timedelta(hours=5))
+    assert (await read_card(world, patient["id"], outsider)).json()["code"] == "not_in_care"
+
+    officer = world.token("privacy_officer")
+    listed = (await world.svc.client.get(f"/v1/reviews?organization_id={world.ORG}", headers=officer)).json()[
+        "items"
+    ]
+    assert [(i["kind"], i["reason"]) for i in listed] == [
+        ("break_glass", "Patient unable to express their will (O 7.8)")
+    ]
+    closed = await world.svc.client.post(
+        f"/v1/reviews/{listed[0]['id']}/close", json={"note": "Justified: emergency"}, headers=officer
+    )
+    assert closed.status_code == 200, closed.text
+    assert (await world.svc.client.get(f"/v1/reviews?organization_id={world.ORG}", headers=officer)).json()[
+        "items"
+    ] == []
+    again = await world.svc.client.post(
+        f"/v1/reviews/{listed[0]['id']}/close", json={"note": "x"}, headers=officer
+    )
+    assert (again.status_code, again.json()["code"]) == (409, "already_reviewed")
