@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from clinic_common.auth import Principal
+from clinic_common.auth import Grant, Principal
 from clinic_common.errors import AppError
 from clinic_common.events.catalog import type_of
 from clinic_common.events.outbox import Outbox
@@ -63,7 +63,7 @@ class Granted:
 
 
 async def granted_access(
-    session: AsyncSession, grant: Any, principal: Principal, patient_id: uuid.UUID, now: datetime
+    session: AsyncSession, grant: Grant, principal: Principal, patient_id: uuid.UUID, now: datetime
 ) -> Granted:
     patient = await load_patient(session, patient_id)
     ctx = await context_of(session, patient, now)

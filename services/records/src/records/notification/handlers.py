@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from uuid import UUID
+
 from clinic_common.calendar import to_local
 from clinic_common.events.catalog import type_of
 from clinic_common.events.consumer import Handler, HandlerContext
@@ -25,11 +28,7 @@ CANCEL_REASONS = {
 
 
 async def _replan(ctx: HandlerContext) -> None:
-    data = ctx.data(
-        sch.AppointmentBooked
-        if ctx.envelope.type == type_of(sch.AppointmentBooked)
-        else sch.AppointmentNoshow
-    )
+    data = ctx.data(sch.AppointmentNoshow)  # the fields every appointment event carries
     appointment = await ctx.session.get(AppointmentProjection, data.appointment_id)
     if appointment is not None:
         await replan(ctx.session, appointment, ctx.now)
@@ -54,9 +53,9 @@ async def _tell(
     )
 
 
-async def _local(ctx: HandlerContext, org_id: object, instant: object) -> str:
-    org = await organization(ctx.session, org_id)  # type: ignore[arg-type]
-    return f"{to_local(instant, org.time_zone):%d.%m.%Y %H:%M}"  # type: ignore[arg-type]
+async def _local(ctx: HandlerContext, org_id: UUID, instant: datetime) -> str:
+    org = await organization(ctx.session, org_id)
+    return f"{to_local(instant, org.time_zone):%d.%m.%Y %H:%M}"
 
 
 async def on_cancelled(ctx: HandlerContext) -> None:

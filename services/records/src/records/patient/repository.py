@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from clinic_common.db import RepositoryBase
 
-from records.organization.models import OrganizationProjection
 from records.patient.models import Consent, Patient
 
 
@@ -19,9 +18,6 @@ class PatientRepository(RepositoryBase[Patient]):
         return await self.one_or_none(
             select(Patient).where(Patient.organization_id == organization_id, Patient.iin == iin)
         )
-
-    async def organization(self, organization_id: UUID) -> OrganizationProjection | None:
-        return await self.session.get(OrganizationProjection, organization_id)
 
     async def add_consent(self, consent: Consent) -> None:
         self.session.add(consent)
