@@ -116,6 +116,12 @@ def test_SCH_8_a_delay_moves_the_expected_start_of_following_visits_only() -> No
     # the gap before the 4th visit absorbs the delay: 60+20+30 = 110 < 120
 
 
+def test_SCH_8_no_visit_is_pushed_past_60_minutes_by_a_walk_in_squeezed_before_it() -> None:
+    walk_in, booked = visits((0, 40), (20, 30))  # a walk-in's time is not guarded by SCH-4
+    moved = delay([walk_in, booked], walk_in.id, 60)
+    assert [m.delay_minutes for m in moved] == [60, 60]  # not 80
+
+
 def test_SCH_8_at_most_60_minutes_in_total() -> None:
     day = visits((0, 30), (30, 30))
     first = delay(day, day[0].id, 45)[0]

@@ -88,6 +88,9 @@ async def test_ORG_1_organization_event_carries_branches_and_the_policy_in_force
     data = moscow.envelope["data"]
     assert moscow.envelope["orgid"] == str(ORG_MOSCOW_ID)
     assert (data["policy"]["preset"], data["policy_effective_from"]) == ("P", "2020-01-01")
+    # BIL-16, issue 9: distance bands are home-visits' (zone.upserted), never in scheduling's policy
+    assert "distance_bands" not in data["policy"]
+    assert all("distance_bands" not in v["policy"] for v in data["policy_versions"])
     assert [b["name"] for b in data["branches"]] == ["Arbat", "Maryino"]
     assert data["branches"][0]["opening_hours"][5] == {
         "weekday": 5,

@@ -69,7 +69,7 @@ async def cancel(
     own cancellation is always reason `patient`."""
     a = await load(session, principal, access.CHANGE, appointment_id, if_match)
     if not a.active:
-        raise NotChangeable(status=a.status)
+        raise NotChangeable(current_status=a.status)
     reason = CancelReason(body.reason) if access.CHANGE.as_staff(principal) else CancelReason.PATIENT
     channel = body.channel.value if body.channel else access.acting_channel(principal)
     await cancel_visit(session, outbox, a, reason, refundable=True, channel=channel, now=now)

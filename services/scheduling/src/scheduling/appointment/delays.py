@@ -33,7 +33,7 @@ async def delay_visit(
     through `appointment.delayed`. Returns the visit and the later ones that moved."""
     a = await changes.load(session, principal, access.DELAY, appointment_id)
     if not a.active:
-        raise NotDelayable(status=a.status)
+        raise NotDelayable(current_status=a.status)
     repo = AppointmentRepository(session)
     zone = await repo.time_zone(a.branch_id)
     day = local_date(a.start_at, zone)

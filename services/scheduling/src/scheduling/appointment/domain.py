@@ -161,12 +161,12 @@ def check_start(start: datetime, now: datetime, lead_minutes: int, *, emergency:
 def check_changeable(status: str) -> None:
     """SCH-12: a booked visit is cancelled or moved from any channel."""
     if status != Status.BOOKED:
-        raise NotChangeable(status=status)
+        raise NotChangeable(current_status=status)
 
 
 def check_checkinable(status: str) -> None:
     if status != Status.BOOKED:
-        raise NotCheckinable(status=status)
+        raise NotCheckinable(current_status=status)
 
 
 def lateness_minutes(expected_start: datetime, arrived_at: datetime) -> int:
@@ -227,7 +227,10 @@ def delay(visits: Sequence[Planned], target: UUID, minutes: int) -> list[Planned
     moved = [replace(current, expected_start=current.start + timedelta(minutes=total))]
     previous = moved[0]
     for visit in ordered[index + 1 :]:
-        expected = max(visit.expected_start, previous.expected_end)
+        # Booked visits never overlap (SCH-4), so a delay passed on is never longer than this
+        # one; a walk-in squeezed between them could make it so, and no visit waits past 60.
+        cap = visit.start + timedelta(minutes=MAX_TOTAL_DELAY_MINUTES)
+        expected = min(max(visit.expected_start, previous.expected_end), max(cap, visit.expected_start))
         if expected == visit.expected_start:
             break  # a gap absorbed the delay: nothing later moves
         previous = replace(visit, expected_start=expected)

@@ -99,7 +99,7 @@ async def check_in(
         entry = await queue.enqueue(session, a, Group.RETURNING, now, ctx)
         return a, [LatenessOption.SERVE.value], entry, await queue.position(session, entry, ctx)
     if a.kind != Kind.BOOKED:
-        raise NotCheckinable(status=a.status)
+        raise NotCheckinable(current_status=a.status)
     check_checkinable(a.status)
     a.status = Status.ARRIVED.value
     a.arrived_at = arrival
@@ -141,7 +141,7 @@ async def late_arrival(
     with a colleague of the same specialty), cancel or refuse (not refunded, O 3.10)."""
     a = await changes.load(session, principal, access.CHECK_IN, appointment_id)
     if a.status != Status.ARRIVED or a.late_option is not None:
-        raise NoLatenessDecision(status=a.status)
+        raise NoLatenessDecision(current_status=a.status)
     ctx = await queue.context(session, a.organization_id, now)
     check_option(body.option, offered(a, ctx.policy))
     a.late_option = body.option.value
@@ -277,7 +277,7 @@ async def complete(
     """The practitioner closes the visit they called in: fulfilled; billing issues the act (BIL-6)."""
     a = await changes.load(session, principal, access.SERVE, appointment_id)
     if a.status != Status.ARRIVED or not await queue.in_progress(session, a.id):
-        raise NotInProgress(status=a.status)
+        raise NotInProgress(current_status=a.status)
     a.status = Status.FULFILLED.value
     a.fulfilled_at = now
     a.version += 1

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, time
 from uuid import UUID
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from clinic_common.schemas import LocalDate, LocalTime, RequestModel
 
@@ -107,6 +108,18 @@ class ShiftExceptionCreate(RequestModel):
     starts: LocalTime | None = None
     ends: LocalTime | None = None
     note: str | None = Field(default=None, max_length=500)
+
+    @field_validator("starts", "ends", mode="before")
+    @classmethod
+    def _wall_clock(cls, value: object) -> object:
+        """A branch-local hh:mm:ss string, as the document says (never a number or an offset)."""
+        if value is None or (isinstance(value, time) and value.tzinfo is None):
+            return value
+        if isinstance(value, str) and re.fullmatch(
+            r"([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?", value
+        ):
+            return value
+        raise ValueError("expected a wall-clock time hh:mm:ss without an offset")
 
 
 class ShiftExceptionRead(BaseModel):

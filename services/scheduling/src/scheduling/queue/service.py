@@ -216,7 +216,7 @@ async def call_out_of_turn(
     if not found:
         entry = await session.get(QueueEntry, entry_id)
         if entry is not None and entry.practitioner_id == practitioner.id:
-            raise NotWaiting(status=entry.status)
+            raise NotWaiting(current_status=entry.status)
         raise QueueEntryNotFound()
     if not await _startable(session, found, ctx):
         raise PaymentRequired()
