@@ -699,3 +699,40 @@ async def test_REC_16_a_conclusion_lists_the_examinations_and_treatment_done(wor
     assert r.status_code == 201, r.text
     listed = [(i["entry_id"], i["text"]) for i in r.json()["data"]["examinations_and_treatment"]]
     assert listed == [(fixed.json()["id"], "ЭКГ: синусовый ритм"), (rx["id"], "Парацетамол")]
+
+
+async def test_REC_19_concurrent_grants_open_one_cabinet_and_announce_it_once(world: Any) -> None:
+    import asyncio
+
+    p = await world.register(cabinet=False)
+    body = {"identity_document": p["identity_document"]}
+    answers = await asyncio.gather(
+        *[
+            world.svc.client.post(
+                f"/v1/patients/{p['id']}/cabinet-access", json=body, headers=world.registrar
+            )
+            for _ in range(5)
+        ]
+    )
+    assert sorted(a.status_code for a in answers) == [201, 409, 409, 409, 409], [a.text for a in answers]
+    assert {a.json()["code"] for a in answers if a.status_code == 409} == {"cabinet_unchanged"}
+    assert (await outbox_types(world)).count("clinic.records.cabinet.access_granted") == 1
+
+
+async def test_REC_3_concurrent_signatures_accept_the_version_once(world: Any) -> None:
+    import asyncio
+
+    from clinic_common.clock import SharedOffsetClock
+
+    assert (await publish(world, "2026-12-10")).status_code == 201
+    SharedOffsetClock(world.stack.clock_file).set(world.NOW + timedelta(days=7))
+    p = await world.register()
+    answers = await asyncio.gather(
+        *[
+            world.svc.client.post(f"/v1/patients/{p['id']}/offer-acceptances", headers=world.registrar)
+            for _ in range(5)
+        ]
+    )
+    assert all(a.status_code == 201 for a in answers), [a.text for a in answers]
+    assert len({a.json()["id"] for a in answers}) == 1
+    assert len(await world.sql("SELECT id FROM offer_acceptances WHERE patient_id = :p", p=p["id"])) == 1

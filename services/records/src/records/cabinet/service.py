@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clinic_common.auth import Principal
-from clinic_common.errors import AppError
+from clinic_common.errors import AppError, register_constraint_error
 from clinic_common.events.catalog import type_of
 from clinic_common.events.outbox import Outbox
 from clinic_common.events.payloads.records import (
@@ -47,6 +47,10 @@ class CabinetAlreadyInState(AppError):
     code = "cabinet_unchanged"
     title = "The cabinet is already in that state"
     rule = "REC-19"
+
+
+# Two registrars granting at once: the primary key settles it, the second answers 409.
+register_constraint_error("pk_cabinets", CabinetAlreadyInState)
 
 
 async def _announce(
