@@ -249,3 +249,14 @@ def test_ORG_3_presets_survive_the_json_round_trip_of_storage() -> None:
 def test_SCH_2_policy_refuses_an_inverted_range() -> None:
     with pytest.raises(ValidationError):
         Policy.model_validate({**O_PRESET.model_dump(), "visit_minutes_min": 45})
+
+
+def test_ORG_4_working_days_of_the_notice_follow_the_organizations_own_calendar() -> None:
+    """Published on Friday 11 December 2026 with 5 working days' notice: Kazakhstan's 16 December
+    (Independence Day) does not count, so the change takes effect on the 21st there, the 18th in
+    Russia. From Friday 19 February 2027, Russia works the transferred Saturday 20 but neither
+    Monday 22 (the day off it moved) nor Tuesday 23 (a holiday): 1 March; Kazakhstan: 26 February."""
+    assert earliest_effective_date(Country.KZ, date(2026, 12, 11), 5) == date(2026, 12, 21)
+    assert earliest_effective_date(Country.RU, date(2026, 12, 11), 5) == date(2026, 12, 18)
+    assert earliest_effective_date(Country.RU, date(2027, 2, 19), 5) == date(2027, 3, 1)
+    assert earliest_effective_date(Country.KZ, date(2027, 2, 19), 5) == date(2027, 2, 26)
