@@ -736,3 +736,54 @@ async def test_REC_3_concurrent_signatures_accept_the_version_once(world: Any) -
     assert all(a.status_code == 201 for a in answers), [a.text for a in answers]
     assert len({a.json()["id"] for a in answers}) == 1
     assert len(await world.sql("SELECT id FROM offer_acceptances WHERE patient_id = :p", p=p["id"])) == 1
+
+
+async def test_REC_13_medical_messages_and_intervention_consents_are_for_those_who_read_the_card(
+    world: Any,
+) -> None:
+    p = await world.register()
+    await world.book(p["id"])
+    r = await world.svc.client.post(
+        f"/v1/patients/{p['id']}/results",
+        json={"kind": "laboratory", "title": "ОАК", "text": "Гемоглобин 130 г/л"},
+        headers=world.doctor(),
+    )
+    assert r.status_code == 201, r.text
+    consent = await world.svc.client.post(
+        f"/v1/patients/{p['id']}/consents",
+        json={"kind": "intervention", "intervention_code": "biopsy-1", "signed_by": p["id"]},
+        headers=world.doctor(),
+    )
+    assert consent.status_code == 201
+    me = world.person(p["id"])
+    own = (await world.svc.client.get(f"/v1/patients/{p['id']}/notifications", headers=me)).json()
+    assert [n["body"] for n in own if n["kind"] == "results_published"] == ["Гемоглобин 130 г/л"]
+    staff = (
+        await world.svc.client.get(f"/v1/patients/{p['id']}/notifications", headers=world.registrar)
+    ).json()
+    assert [
+        (n["body"], [d["channel"] for d in n["deliveries"]])
+        for n in staff
+        if n["kind"] == "results_published"
+    ] == [(None, ["cabinet", "sms"])]
+    kinds = lambda rows: sorted(c["kind"] for c in rows)  # noqa: E731
+    seen_by_registry = (
+        await world.svc.client.get(f"/v1/patients/{p['id']}/consents", headers=world.registrar)
+    ).json()
+    assert kinds(seen_by_registry) == ["personal_data"]
+    seen_by_doctor = (
+        await world.svc.client.get(f"/v1/patients/{p['id']}/consents", headers=world.doctor())
+    ).json()
+    assert kinds(seen_by_doctor) == ["intervention", "personal_data"]
+    reads = await world.sql(
+        "SELECT resource, purpose FROM audit_events WHERE patient_id = :p AND action = 'read' ORDER BY id",
+        p=p["id"],
+    )
+    assert [(r.resource, r.purpose) for r in reads] == [("notification", "own"), ("consent", "care")]
+    # While the doctor withholds health information, the patient's inbox hides the medical body too.
+    w = await world.svc.client.post(
+        f"/v1/patients/{p['id']}/withholdings", json={"reason": "O 6.2.15"}, headers=world.doctor()
+    )
+    assert w.status_code == 201
+    hidden = (await world.svc.client.get(f"/v1/patients/{p['id']}/notifications", headers=me)).json()
+    assert [n["body"] for n in hidden if n["kind"] == "results_published"] == [None]

@@ -87,7 +87,7 @@ async def record_consent(
 @router.get(
     "/v1/patients/{patient_id}/consents",
     response_model=list[ConsentRead],
-    responses=problems(access.PatientNotFound),
+    responses=problems(access.PatientNotFound, unknown_entity("organization")),
 )
 async def list_consents(
     request: Request, patient_id: UUID, session: SessionDep, principal: ReaderDep

@@ -111,9 +111,24 @@ async def record_consent(
 async def list_consents(
     session: AsyncSession, principal: Principal, patient_id: uuid.UUID, now: datetime
 ) -> Sequence[Consent]:
+    """Every consent and withdrawal; consents to interventions are medical data (REC-13): they are
+    shown, and audited, only to whom may read the card."""
     patient = await load_patient(session, patient_id)
     await access.check_patient(session, access.READ_PATIENT, principal, patient)
-    return await ConsentRepository(session).for_patient(patient.id)
+    rows = await ConsentRepository(session).for_patient(patient.id)
+    if not any(c.kind == "intervention" for c in rows):
+        return rows
+    ctx = await context_of(session, patient, now)
+    try:
+        granted = await access.medical_access(
+            session, access.READ_CARD, principal, patient, now=now, minor=ctx.minor
+        )
+    except AppError:
+        return [c for c in rows if c.kind != "intervention"]
+    await access.audit_medical(
+        session, principal, patient, granted, action="read", resource="consent", now=now
+    )
+    return rows
 
 
 async def record_refusal(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from clinic_common.auth import Principal
 from clinic_common.db import SessionDep
-from clinic_common.openapi import problems
+from clinic_common.openapi import problems, unknown_entity
 
 from records import access
 from records.notification import service
@@ -23,22 +23,25 @@ ReaderDep = Annotated[Principal, access.READ_NOTIFICATIONS.dependency()]
 @router.get(
     "/v1/patients/{patient_id}/notifications",
     response_model=list[NotificationRead],
-    responses=problems(access.PatientNotFound),
+    responses=problems(access.PatientNotFound, unknown_entity("organization")),
 )
 async def notifications(
+    request: Request,
     patient_id: UUID,
     session: SessionDep,
     principal: ReaderDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[NotificationRead]:
     """The cabinet inbox, newest first, with each delivery's channel and outcome."""
-    rows, deliveries, own = await service.list_notifications(session, principal, patient_id, limit=limit)
+    rows, deliveries, show_medical = await service.list_notifications(
+        session, principal, patient_id, limit=limit, now=request.app.state.clock.now()
+    )
     return [
         NotificationRead(
             id=n.id,
             kind=n.kind,
             title=n.title,
-            body=n.body if own or not n.medical else None,
+            body=n.body if show_medical or not n.medical else None,
             medical=n.medical,
             data=dict(n.data),
             created_at=n.created_at,

@@ -21,10 +21,11 @@ from records import access
 from records.cabinet.models import Cabinet
 from records.db import deliveries
 from records.document.models import Result
+from records.link.domain import HealthInformationWithheld
 from records.notification.domain import routes
 from records.notification.models import Notification, NotificationDelivery
 from records.offer.models import OfferVersion
-from records.patient.context import load_patient, organization
+from records.patient.context import context_of, load_patient, organization
 from records.patient.models import Patient
 from records.policy import policy_of
 
@@ -152,10 +153,12 @@ async def notify_offer_change(session: AsyncSession, version: OfferVersion, now:
 
 
 async def list_notifications(
-    session: AsyncSession, principal: Principal, patient_id: uuid.UUID, *, limit: int
+    session: AsyncSession, principal: Principal, patient_id: uuid.UUID, *, limit: int, now: datetime
 ) -> tuple[Sequence[Notification], dict[uuid.UUID, list[NotificationDelivery]], bool]:
-    """The patient's inbox with each delivery's channel and outcome; staff see medical bodies
-    hidden (they are the patient's, REC-13). Returns (rows, deliveries, show medical bodies)."""
+    """The patient's inbox with each delivery's channel and outcome. Medical bodies (a result) are
+    the patient's alone (REC-13): staff see them hidden, and so does the patient while the doctor
+    withholds health information (REC-5); a patient's read of them is audited. Returns (rows,
+    deliveries, whether medical bodies are shown)."""
     patient = await load_patient(session, patient_id)
     await access.check_patient(session, access.READ_NOTIFICATIONS, principal, patient)
     own = access.acts_as_patient(access.READ_NOTIFICATIONS, principal)
@@ -182,4 +185,17 @@ async def list_notifications(
         )
         for d in found.scalars().all():
             by_notification[d.notification_id].append(d)
-    return rows, by_notification, own
+    show_medical = False
+    if own and any(n.medical for n in rows):
+        ctx = await context_of(session, patient, now)
+        try:
+            granted = await access.medical_access(
+                session, access.READ_CARD, principal, patient, now=now, minor=ctx.minor
+            )
+        except HealthInformationWithheld:
+            return rows, by_notification, False
+        await access.audit_medical(
+            session, principal, patient, granted, action="read", resource="notification", now=now
+        )
+        show_medical = True
+    return rows, by_notification, show_medical
