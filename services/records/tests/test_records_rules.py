@@ -787,3 +787,15 @@ async def test_REC_13_medical_messages_and_intervention_consents_are_for_those_w
     assert w.status_code == 201
     hidden = (await world.svc.client.get(f"/v1/patients/{p['id']}/notifications", headers=me)).json()
     assert [n["body"] for n in hidden if n["kind"] == "results_published"] == [None]
+    again = await world.svc.client.post(
+        f"/v1/patients/{p['id']}/results",
+        json={"kind": "instrumental", "title": "УЗИ печени", "text": "Очаговое образование"},
+        headers=world.doctor(),
+    )
+    assert again.status_code == 201
+    sent = await world.sql(
+        "SELECT x.payload FROM deliveries x JOIN notification_deliveries d ON d.delivery_id = x.id "
+        "JOIN notifications n ON n.id = d.notification_id WHERE n.cause = :c",
+        c=f"result:{again.json()['id']}",
+    )
+    assert sent and all("УЗИ" not in s.payload["title"] and "Очаговое" not in s.payload["text"] for s in sent)

@@ -22,6 +22,7 @@ from records.cabinet.models import Cabinet
 from records.db import deliveries
 from records.document.models import Result
 from records.link.domain import HealthInformationWithheld
+from records.link.repository import LinkRepository
 from records.notification.domain import routes
 from records.notification.models import Notification, NotificationDelivery
 from records.offer.models import OfferVersion
@@ -75,6 +76,8 @@ async def notify(
         return None
     policy = policy_of(await organization(session, patient.organization_id))
     opened = await cabinet_open(session, patient.id)
+    # REC-5 (O 6.2.15): while the doctor withholds health information, nothing medical goes out.
+    withheld = medical and await LinkRepository(session).active_withholding(patient.id) is not None
     for route in routes(
         preferences=patient.notification_channels,
         medical=medical,
@@ -100,7 +103,10 @@ async def notify(
             session,
             channel=route.channel,
             recipient=route.recipient,
-            payload={"title": title, "text": body if route.full_content else NEUTRAL_TEXT},
+            payload={
+                "title": title if route.full_content and not withheld else "A message from the clinic",
+                "text": body if route.full_content and not withheld else NEUTRAL_TEXT,
+            },
             idempotency_key=f"notification:{notification_id}:{route.channel}",
             ref=(OUTCOME_REF, row.id),
         )
