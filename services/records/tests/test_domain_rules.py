@@ -349,3 +349,50 @@ def test_reminder_times_leave_out_the_past_ones() -> None:
         (1440, start - timedelta(days=1)),
         (120, start - timedelta(hours=2)),
     ]
+
+
+def test_policy_values_come_from_the_organizations_policy_with_named_defaults() -> None:
+    from records.organization.models import OrganizationProjection
+    from records.policy import policy_of
+
+    org = OrganizationProjection(
+        id=uuid.uuid4(),
+        name="x",
+        country="RU",
+        currency="RUB",
+        time_zone="Europe/Moscow",
+        source_sequence=1,
+        policy={
+            "reminder_lead_minutes": [60, 1440],
+            "medical_info_channels": ["in_person", "cabinet"],
+            "photo_video_consent_with_offer": False,
+            "personal_consent_age": 15,
+        },
+    )
+    p = policy_of(org)
+    assert (p.country, p.reminder_lead_minutes, p.medical_info_channels) == (
+        Country.RU,
+        (1440, 60),
+        ("in_person", "cabinet"),
+    )
+    assert p.photo_video_consent_with_offer is False
+    bare = policy_of(
+        OrganizationProjection(
+            id=uuid.uuid4(),
+            name="y",
+            country="KZ",
+            currency="KZT",
+            time_zone="Asia/Almaty",
+            source_sequence=1,
+            policy={},
+        )
+    )
+    assert (
+        bare.reminder_lead_minutes,
+        bare.document_due_days("extract"),
+        bare.offer_change_notice_working_days,
+    ) == (
+        (1440, 120),
+        5,
+        5,
+    )
