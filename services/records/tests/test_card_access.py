@@ -32,12 +32,13 @@ async def read_card(world: Any, patient_id: str, headers: dict[str, str]) -> Any
 
 
 async def audit_rows(world: Any, patient_id: str, subject_like: str = "%") -> list[Any]:
-    return await world.sql(
+    rows: list[Any] = await world.sql(
         "SELECT actor_subject, purpose, entry_id, action FROM audit_events "
         "WHERE patient_id = :p AND action = 'read' AND actor_subject LIKE :s ORDER BY id",
         p=patient_id,
         s=subject_like,
     )
+    return rows
 
 
 async def link(world: Any, patient_id: str, person_id: str, path: str, allows: dict[str, bool]) -> None:

@@ -766,7 +766,10 @@ async def test_REC_13_medical_messages_and_intervention_consents_are_for_those_w
         for n in staff
         if n["kind"] == "results_published"
     ] == [(None, ["cabinet", "sms"])]
-    kinds = lambda rows: sorted(c["kind"] for c in rows)  # noqa: E731
+
+    def kinds(rows: list[dict[str, Any]]) -> list[str]:
+        return sorted(c["kind"] for c in rows)
+
     seen_by_registry = (
         await world.svc.client.get(f"/v1/patients/{p['id']}/consents", headers=world.registrar)
     ).json()

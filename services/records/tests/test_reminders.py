@@ -18,11 +18,12 @@ pytestmark = pytest.mark.integration
 
 
 async def reminders_sent(world: Any, patient_id: str) -> list[Any]:
-    return await world.sql(
+    rows: list[Any] = await world.sql(
         "SELECT n.data->>'start' AS start, n.data->>'lead_minutes' AS lead FROM notifications n "
         "WHERE n.patient_id = :p AND n.kind = 'visit_reminder' ORDER BY n.created_at",
         p=patient_id,
     )
+    return rows
 
 
 async def test_reminders_follow_a_visit_booked_moved_and_cancelled(world: Any) -> None:
