@@ -51,7 +51,7 @@ def visit(world: Any, pid: str, aid: uuid.UUID, **extra: Any) -> dict[str, Any]:
 async def test_REC_2_photo_video_consent_is_recorded_separately(world: Any) -> None:
     p = await world.register(photo_video_consent=False)
     r = await world.svc.client.get(f"/v1/patients/{p['id']}/consents", headers=world.registrar)
-    assert sorted((c["kind"], c["given"], c["channel"]) for c in r.json()) == [
+    assert sorted((c["kind"], c["given"], c["channel"]) for c in r.json()["items"]) == [
         ("personal_data", True, "registry"),
         ("photo_video", False, "registry"),
     ]
@@ -86,7 +86,7 @@ async def test_ORG_3_offer_published_with_5_working_days_notice_and_patients_tol
     assert ok.json()["published_on"] == "2026-12-03"
     assert ok.json()["notice_working_days"] == 5
     told = await world.svc.client.get(f"/v1/patients/{p['id']}/notifications", headers=world.person(p["id"]))
-    assert [n["kind"] for n in told.json()] == ["offer_changed"]
+    assert [n["kind"] for n in told.json()["items"]] == ["offer_changed"]
 
 
 async def test_REC_3_acceptance_once_per_version_from_the_act_that_caused_it(world: Any) -> None:
@@ -112,10 +112,14 @@ async def test_REC_3_acceptance_once_per_version_from_the_act_that_caused_it(wor
         aggregate_id=uuid.uuid4(),
     )
     r = await world.svc.client.get(f"/v1/patients/{p['id']}/offer-acceptances", headers=world.registrar)
-    assert [a["act"] for a in r.json()] == ["call_center_booking"]  # once per version, by the first act
+    assert [a["act"] for a in r.json()["items"]] == [
+        "call_center_booking"
+    ]  # once per version, by the first act
     # O 7.10.2 (O preset): photo/video consent comes with the acceptance (REC-2).
     consents = await world.svc.client.get(f"/v1/patients/{p['id']}/consents", headers=world.registrar)
-    assert ("photo_video", "offer_acceptance") in [(c["kind"], c["channel"]) for c in consents.json()]
+    assert ("photo_video", "offer_acceptance") in [
+        (c["kind"], c["channel"]) for c in consents.json()["items"]
+    ]
 
 
 async def test_REC_3_service_received_and_payment_accept(world: Any) -> None:
@@ -549,7 +553,7 @@ async def test_REC_20_complaint_through_the_registry_answered_with_refund(world:
         n["kind"]
         for n in (
             await world.svc.client.get(f"/v1/patients/{p['id']}/notifications", headers=world.person(p["id"]))
-        ).json()
+        ).json()["items"]
     ]
     assert "complaint_answered" in kinds
 
@@ -567,7 +571,7 @@ async def test_REC_20_overdue_complaints_are_listed(world: Any) -> None:
         await world.svc.client.get(
             f"/v1/complaints?organization_id={world.ORG}&overdue=true", headers=director
         )
-    ).json() == []
+    ).json()["items"] == []
     from clinic_common.clock import SharedOffsetClock
 
     SharedOffsetClock(world.stack.clock_file).set(world.NOW + timedelta(days=34))  # 6 Jan 2027, past 5 Jan
@@ -575,7 +579,7 @@ async def test_REC_20_overdue_complaints_are_listed(world: Any) -> None:
         await world.svc.client.get(
             f"/v1/complaints?organization_id={world.ORG}&overdue=true", headers=director
         )
-    ).json()
+    ).json()["items"]
     assert [(c["id"], c["overdue"]) for c in late] == [(filed.json()["id"], True)]
 
 
@@ -597,7 +601,9 @@ async def test_REC_22_no_shows_and_late_arrivals_recorded_and_contract_ended_aft
     staff = world.token("registrar")
     kinds = [
         v["kind"]
-        for v in (await world.svc.client.get(f"/v1/patients/{p['id']}/violations", headers=staff)).json()
+        for v in (await world.svc.client.get(f"/v1/patients/{p['id']}/violations", headers=staff)).json()[
+            "items"
+        ]
     ]
     assert sorted(kinds) == ["late_arrival", "no_show"]
     director = world.token("director")
@@ -756,11 +762,11 @@ async def test_REC_13_medical_messages_and_intervention_consents_are_for_those_w
     )
     assert consent.status_code == 201
     me = world.person(p["id"])
-    own = (await world.svc.client.get(f"/v1/patients/{p['id']}/notifications", headers=me)).json()
+    own = (await world.svc.client.get(f"/v1/patients/{p['id']}/notifications", headers=me)).json()["items"]
     assert [n["body"] for n in own if n["kind"] == "results_published"] == ["Гемоглобин 130 г/л"]
     staff = (
         await world.svc.client.get(f"/v1/patients/{p['id']}/notifications", headers=world.registrar)
-    ).json()
+    ).json()["items"]
     assert [
         (n["body"], [d["channel"] for d in n["deliveries"]])
         for n in staff
@@ -772,11 +778,11 @@ async def test_REC_13_medical_messages_and_intervention_consents_are_for_those_w
 
     seen_by_registry = (
         await world.svc.client.get(f"/v1/patients/{p['id']}/consents", headers=world.registrar)
-    ).json()
+    ).json()["items"]
     assert kinds(seen_by_registry) == ["personal_data"]
     seen_by_doctor = (
         await world.svc.client.get(f"/v1/patients/{p['id']}/consents", headers=world.doctor())
-    ).json()
+    ).json()["items"]
     assert kinds(seen_by_doctor) == ["intervention", "personal_data"]
     reads = await world.sql(
         "SELECT resource, purpose FROM audit_events WHERE patient_id = :p AND action = 'read' ORDER BY id",
@@ -788,7 +794,7 @@ async def test_REC_13_medical_messages_and_intervention_consents_are_for_those_w
         f"/v1/patients/{p['id']}/withholdings", json={"reason": "O 6.2.15"}, headers=world.doctor()
     )
     assert w.status_code == 201
-    hidden = (await world.svc.client.get(f"/v1/patients/{p['id']}/notifications", headers=me)).json()
+    hidden = (await world.svc.client.get(f"/v1/patients/{p['id']}/notifications", headers=me)).json()["items"]
     assert [n["body"] for n in hidden if n["kind"] == "results_published"] == [None]
     again = await world.svc.client.post(
         f"/v1/patients/{p['id']}/results",

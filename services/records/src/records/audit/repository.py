@@ -12,6 +12,7 @@ from sqlalchemy import insert, select
 from clinic_common.db import RepositoryBase
 
 from records.audit.models import AuditEvent, BreakGlassAccess, ReviewItem
+from records.paging import keyset
 
 
 class AuditRepository(RepositoryBase[AuditEvent]):
@@ -42,19 +43,17 @@ class AuditRepository(RepositoryBase[AuditEvent]):
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def reviews(
-        self, organization_id: UUID, *, open_only: bool, kind: str | None, limit: int, after: datetime | None
+        self, organization_id: UUID, *, open_only: bool, kind: str | None, limit: int, cursor: str | None
     ) -> Sequence[ReviewItem]:
         stmt = select(ReviewItem).where(ReviewItem.organization_id == organization_id)
         if open_only:
             stmt = stmt.where(ReviewItem.reviewed_at.is_(None))
         if kind is not None:
             stmt = stmt.where(ReviewItem.kind == kind)
-        if after is not None:
-            stmt = stmt.where(ReviewItem.created_at > after)
-        rows = await self.session.execute(
-            stmt.order_by(ReviewItem.created_at, ReviewItem.id).limit(limit + 1)
+        stmt = keyset(
+            stmt, ReviewItem.created_at, ReviewItem.id, cursor=cursor, key_type=datetime, limit=limit
         )
-        return rows.scalars().all()
+        return (await self.session.execute(stmt)).scalars().all()
 
     async def review(self, review_id: UUID, *, for_update: bool = False) -> ReviewItem | None:
         stmt = select(ReviewItem).where(ReviewItem.id == review_id)

@@ -9,24 +9,17 @@ from fastapi import APIRouter, Query, Request
 
 from clinic_common.auth import OrganizationForbidden, Principal
 from clinic_common.db import SessionDep
-from clinic_common.errors import AppError
 from clinic_common.openapi import problems
-from clinic_common.schemas import Instant
 
 from records import access
 from records.audit import service
 from records.audit.models import AuditEvent, ReviewItem
 from records.audit.schemas import AuditPage, AuditRead, ReviewClose, ReviewKind, ReviewPage, ReviewRead
+from records.paging import Cursor, InvalidCursor, Limit, encode, page
 
 router = APIRouter(tags=["audit"])
 
 OfficerDep = Annotated[Principal, access.PRIVACY_REVIEW.dependency()]
-
-
-class InvalidCursor(AppError):
-    status = 422
-    code = "invalid_cursor"
-    title = "The cursor is not one this list gave out"
 
 
 def to_audit(a: AuditEvent) -> AuditRead:
@@ -83,28 +76,27 @@ async def audit_trail(
     return AuditPage(items=[to_audit(a) for a in rows], next_cursor=str(rows[-1].id) if more else None)
 
 
-@router.get("/v1/reviews", response_model=ReviewPage, responses=problems(OrganizationForbidden))
+@router.get(
+    "/v1/reviews", response_model=ReviewPage, responses=problems(OrganizationForbidden, InvalidCursor)
+)
 async def reviews(
     organization_id: UUID,
     session: SessionDep,
     principal: OfficerDep,
     open_only: bool = True,
     kind: ReviewKind | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    after: Instant | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> ReviewPage:
     """REC-14 (break-glass), REC-9 (care without consent), REC-15 (police reports), REC-5
     (withholdings): what the privacy officer reviews."""
     rows = list(
         await service.reviews(
-            session, principal, organization_id, open_only=open_only, kind=kind, limit=limit, after=after
+            session, principal, organization_id, open_only=open_only, kind=kind, limit=limit, cursor=cursor
         )
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return ReviewPage(
-        items=[to_review(r) for r in rows], next_cursor=rows[-1].created_at.isoformat() if more else None
-    )
+    items, next_cursor = page(rows, limit, lambda r: encode(r.created_at, r.id))
+    return ReviewPage(items=[to_review(r) for r in items], next_cursor=next_cursor)
 
 
 @router.post(

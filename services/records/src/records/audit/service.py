@@ -97,11 +97,11 @@ async def reviews(
     open_only: bool,
     kind: str | None,
     limit: int,
-    after: datetime | None,
+    cursor: str | None,
 ) -> Sequence[ReviewItem]:
     access.check_can_act_in(access.PRIVACY_REVIEW, principal, organization_id)
     return await AuditRepository(session).reviews(
-        organization_id, open_only=open_only, kind=kind, limit=limit, after=after
+        organization_id, open_only=open_only, kind=kind, limit=limit, cursor=cursor
     )
 
 

@@ -38,6 +38,7 @@ from records.card.schemas import (
     ReferralRead,
 )
 from records.link.domain import RepresentativeRequired
+from records.paging import InvalidCursor
 
 router = APIRouter(prefix="/v1/patients/{patient_id}", tags=["medical card"])
 
@@ -82,7 +83,7 @@ def to_referral(r: Referral) -> ReferralRead:
     )
 
 
-@router.get("/entries", response_model=EntryPage, responses=problems(*MEDICAL, service.InvalidCursor))
+@router.get("/entries", response_model=EntryPage, responses=problems(*MEDICAL, InvalidCursor))
 async def read_card(
     request: Request,
     patient_id: UUID,

@@ -33,6 +33,7 @@ from records.card.schemas import AmendmentCreate, EntryCreate, FlagCreate, Healt
 from records.consent.repository import ConsentRepository
 from records.link.domain import check_accompanied
 from records.link.repository import LinkRepository
+from records.paging import InvalidCursor
 from records.patient.context import PatientContext, context_of, load_patient
 from records.patient.models import Patient
 
@@ -42,12 +43,6 @@ class StaffIdRequired(AppError):
     code = "staff_id_required"
     title = "This action is signed by a practitioner: the token needs a staff_id"
     rule = "REC-11"
-
-
-class InvalidCursor(AppError):
-    status = 422
-    code = "invalid_cursor"
-    title = "The cursor does not point into this card"
 
 
 @dataclass(frozen=True)

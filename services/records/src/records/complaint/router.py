@@ -12,6 +12,7 @@ from clinic_common.auth import OrganizationForbidden, Principal
 from clinic_common.calendar import local_date
 from clinic_common.db import SessionDep
 from clinic_common.openapi import problems, unknown_entity
+from clinic_common.schemas import Page
 
 from records import access
 from records.complaint import service
@@ -24,6 +25,7 @@ from records.complaint.domain import (
 )
 from records.complaint.models import Complaint
 from records.complaint.schemas import ComplaintCreate, ComplaintRead, Decision
+from records.paging import Cursor, InvalidCursor, Limit, encode, page
 from records.patient.context import organization
 
 router = APIRouter(prefix="/v1/complaints", tags=["complaints and feedback"])
@@ -69,18 +71,30 @@ async def file(
 
 @router.get(
     "",
-    response_model=list[ComplaintRead],
-    responses=problems(OrganizationForbidden, unknown_entity("organization")),
+    response_model=Page[ComplaintRead],
+    responses=problems(OrganizationForbidden, unknown_entity("organization"), InvalidCursor),
 )
 async def listing(
-    request: Request, organization_id: UUID, session: SessionDep, principal: ReaderDep, overdue: bool = False
-) -> list[ComplaintRead]:
-    """REC-20: overdue complaints are visible (`?overdue=true`)."""
+    request: Request,
+    organization_id: UUID,
+    session: SessionDep,
+    principal: ReaderDep,
+    overdue: bool = False,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[ComplaintRead]:
+    """REC-20: overdue complaints are visible (`?overdue=true`), in the order they were filed."""
     rows, today = await service.listing(
-        session, principal, organization_id, overdue_only=overdue, now=request.app.state.clock.now()
+        session,
+        principal,
+        organization_id,
+        overdue_only=overdue,
+        now=request.app.state.clock.now(),
+        limit=limit,
+        cursor=cursor,
     )
-    assert isinstance(today, date)
-    return [to_read(c, today) for c in rows]
+    items, next_cursor = page(rows, limit, lambda c: encode(c.filed_at, c.id))
+    return Page(items=[to_read(c, today) for c in items], next_cursor=next_cursor)
 
 
 @router.post(

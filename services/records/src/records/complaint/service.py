@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +27,7 @@ from records.complaint.domain import (
 from records.complaint.models import Complaint
 from records.complaint.schemas import ComplaintCreate, Decision
 from records.notification.service import notify
+from records.paging import keyset
 from records.patient.context import context_of, load_patient, organization
 
 
@@ -87,7 +88,9 @@ async def listing(
     *,
     overdue_only: bool,
     now: datetime,
-) -> tuple[Sequence[Complaint], object]:
+    limit: int,
+    cursor: str | None,
+) -> tuple[Sequence[Complaint], date]:
     """REC-20: overdue complaints are visible."""
     access.check_can_act_in(access.READ_COMPLAINTS, principal, organization_id)
     org = await organization(session, organization_id)
@@ -95,12 +98,8 @@ async def listing(
     stmt = select(Complaint).where(Complaint.organization_id == organization_id)
     if overdue_only:
         stmt = stmt.where(Complaint.status == "open", Complaint.due_on < today)
-    rows = (
-        (await session.execute(stmt.order_by(Complaint.due_on, Complaint.filed_at).limit(500)))
-        .scalars()
-        .all()
-    )
-    return rows, today
+    stmt = keyset(stmt, Complaint.filed_at, Complaint.id, cursor=cursor, key_type=datetime, limit=limit)
+    return (await session.execute(stmt)).scalars().all(), today
 
 
 async def decide(

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from clinic_common.auth import Principal
 from clinic_common.db import SessionDep
 from clinic_common.openapi import problems, unknown_entity
+from clinic_common.schemas import Page
 
 from records import access
 from records.conduct import service
@@ -46,9 +47,9 @@ async def add_violation(
     )
 
 
-@router.get("/violations", response_model=list[ViolationRead], responses=problems(access.PatientNotFound))
-async def violations(patient_id: UUID, session: SessionDep, principal: StaffDep) -> list[ViolationRead]:
-    return [to_read(v) for v in await service.violations(session, principal, patient_id)]
+@router.get("/violations", response_model=Page[ViolationRead], responses=problems(access.PatientNotFound))
+async def violations(patient_id: UUID, session: SessionDep, principal: StaffDep) -> Page[ViolationRead]:
+    return Page(items=[to_read(v) for v in await service.violations(session, principal, patient_id)])
 
 
 @router.post(

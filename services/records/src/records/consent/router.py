@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, Request
 from clinic_common.auth import OrganizationForbidden, Principal
 from clinic_common.db import SessionDep
 from clinic_common.openapi import problems, unknown_entity
+from clinic_common.schemas import Page
 
 from records import access
 from records.consent import service
@@ -86,15 +87,15 @@ async def record_consent(
 
 @router.get(
     "/v1/patients/{patient_id}/consents",
-    response_model=list[ConsentRead],
+    response_model=Page[ConsentRead],
     responses=problems(access.PatientNotFound, unknown_entity("organization")),
 )
 async def list_consents(
     request: Request, patient_id: UUID, session: SessionDep, principal: ReaderDep
-) -> list[ConsentRead]:
+) -> Page[ConsentRead]:
     """Every consent and withdrawal, oldest first (the latest of a kind is in force)."""
     rows = await service.list_consents(session, principal, patient_id, request.app.state.clock.now())
-    return [to_consent(c) for c in rows]
+    return Page(items=[to_consent(c) for c in rows])
 
 
 @router.post(

@@ -11,6 +11,7 @@ from clinic_common.auth import OrganizationForbidden, Principal
 from clinic_common.calendar import local_date
 from clinic_common.db import SessionDep
 from clinic_common.openapi import problems, unknown_entity
+from clinic_common.schemas import Page
 
 from records import access
 from records.document import service
@@ -29,6 +30,7 @@ from records.document.schemas import (
     ResultDelayCreate,
     ResultRead,
 )
+from records.paging import Cursor, InvalidCursor, Limit, encode, page
 from records.patient.context import organization
 
 router = APIRouter(tags=["documents and results"])
@@ -85,8 +87,8 @@ async def request_document(
 
 @router.get(
     "/v1/document-requests",
-    response_model=list[DocumentRequestRead],
-    responses=problems(OrganizationForbidden, unknown_entity("organization")),
+    response_model=Page[DocumentRequestRead],
+    responses=problems(OrganizationForbidden, unknown_entity("organization"), InvalidCursor),
 )
 async def list_requests(
     request: Request,
@@ -94,10 +96,15 @@ async def list_requests(
     session: SessionDep,
     principal: RegistryDep,
     open_only: bool = True,
-) -> list[DocumentRequestRead]:
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[DocumentRequestRead]:
     """REC-16: requests tracked until handed over, with the overdue ones flagged."""
-    rows = await service.list_requests(session, principal, organization_id, open_only=open_only)
-    return [await to_request(request, session, r) for r in rows]
+    rows = await service.list_requests(
+        session, principal, organization_id, open_only=open_only, limit=limit, cursor=cursor
+    )
+    items, next_cursor = page(rows, limit, lambda r: encode(r.due_on, r.id))
+    return Page(items=[await to_request(request, session, r) for r in items], next_cursor=next_cursor)
 
 
 @router.post(

@@ -29,6 +29,7 @@ from records.document.models import DocumentRequest, Result
 from records.document.schemas import DocumentRequestCreate, HandOver, ResultCreate, ResultDelayCreate
 from records.link.repository import LinkRepository
 from records.notification.service import cabinet_open, notify
+from records.paging import keyset
 from records.patient.context import context_of, load_patient
 
 
@@ -72,17 +73,21 @@ async def request_document(
 
 
 async def list_requests(
-    session: AsyncSession, principal: Principal, organization_id: uuid.UUID, *, open_only: bool
+    session: AsyncSession,
+    principal: Principal,
+    organization_id: uuid.UUID,
+    *,
+    open_only: bool,
+    limit: int,
+    cursor: str | None,
 ) -> Sequence[DocumentRequest]:
+    """REC-16: tracked until handed over, the earliest due first."""
     access.check_can_act_in(access.DOCUMENTS, principal, organization_id)
     stmt = select(DocumentRequest).where(DocumentRequest.organization_id == organization_id)
     if open_only:
         stmt = stmt.where(DocumentRequest.status == "requested")
-    return (
-        (await session.execute(stmt.order_by(DocumentRequest.due_on, DocumentRequest.id).limit(500)))
-        .scalars()
-        .all()
-    )
+    stmt = keyset(stmt, DocumentRequest.due_on, DocumentRequest.id, cursor=cursor, key_type=date, limit=limit)
+    return (await session.execute(stmt)).scalars().all()
 
 
 async def hand_over(

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from clinic_common.auth import Principal
 from clinic_common.db import SessionDep
 from clinic_common.openapi import problems, unknown_entity
+from clinic_common.schemas import Page
 
 from records import access
 from records.link import service
@@ -78,9 +79,9 @@ async def add_trusted_person(
     return to_read(link)
 
 
-@router.get("/links", response_model=list[LinkRead], responses=problems(access.PatientNotFound))
-async def list_links(patient_id: UUID, session: SessionDep, principal: ReaderDep) -> list[LinkRead]:
-    return [to_read(link) for link in await service.list_links(session, principal, patient_id)]
+@router.get("/links", response_model=Page[LinkRead], responses=problems(access.PatientNotFound))
+async def list_links(patient_id: UUID, session: SessionDep, principal: ReaderDep) -> Page[LinkRead]:
+    return Page(items=[to_read(link) for link in await service.list_links(session, principal, patient_id)])
 
 
 def to_withholding(w: Withholding) -> WithholdingRead:

@@ -5,15 +5,17 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 
 from clinic_common.auth import Principal
 from clinic_common.db import SessionDep
 from clinic_common.openapi import problems, unknown_entity
+from clinic_common.schemas import Page
 
 from records import access
 from records.notification import service
 from records.notification.schemas import DeliveryRead, NotificationRead
+from records.paging import Cursor, InvalidCursor, Limit, encode, page
 
 router = APIRouter(tags=["notifications"])
 
@@ -22,21 +24,23 @@ ReaderDep = Annotated[Principal, access.READ_NOTIFICATIONS.dependency()]
 
 @router.get(
     "/v1/patients/{patient_id}/notifications",
-    response_model=list[NotificationRead],
-    responses=problems(access.PatientNotFound, unknown_entity("organization")),
+    response_model=Page[NotificationRead],
+    responses=problems(access.PatientNotFound, unknown_entity("organization"), InvalidCursor),
 )
 async def notifications(
     request: Request,
     patient_id: UUID,
     session: SessionDep,
     principal: ReaderDep,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> list[NotificationRead]:
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[NotificationRead]:
     """The cabinet inbox, newest first, with each delivery's channel and outcome."""
     rows, deliveries, show_medical = await service.list_notifications(
-        session, principal, patient_id, limit=limit, now=request.app.state.clock.now()
+        session, principal, patient_id, limit=limit, cursor=cursor, now=request.app.state.clock.now()
     )
-    return [
+    shown, next_cursor = page(rows, limit, lambda n: encode(n.created_at, n.id))
+    items = [
         NotificationRead(
             id=n.id,
             kind=n.kind,
@@ -57,5 +61,6 @@ async def notifications(
                 for d in deliveries[n.id]
             ],
         )
-        for n in rows
+        for n in shown
     ]
+    return Page(items=items, next_cursor=next_cursor)

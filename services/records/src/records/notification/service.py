@@ -26,6 +26,7 @@ from records.link.repository import LinkRepository
 from records.notification.domain import routes
 from records.notification.models import Notification, NotificationDelivery
 from records.offer.models import OfferVersion
+from records.paging import keyset
 from records.patient.context import context_of, load_patient, organization
 from records.patient.models import Patient
 from records.policy import policy_of
@@ -159,7 +160,13 @@ async def notify_offer_change(session: AsyncSession, version: OfferVersion, now:
 
 
 async def list_notifications(
-    session: AsyncSession, principal: Principal, patient_id: uuid.UUID, *, limit: int, now: datetime
+    session: AsyncSession,
+    principal: Principal,
+    patient_id: uuid.UUID,
+    *,
+    limit: int,
+    cursor: str | None,
+    now: datetime,
 ) -> tuple[Sequence[Notification], dict[uuid.UUID, list[NotificationDelivery]], bool]:
     """The patient's inbox with each delivery's channel and outcome. Medical bodies (a result) are
     the patient's alone (REC-13): staff see them hidden, and so does the patient while the doctor
@@ -170,18 +177,16 @@ async def list_notifications(
     own = access.acts_as_patient(access.READ_NOTIFICATIONS, principal)
     if own and not access.is_self(principal, patient):
         raise access.PatientNotFound()
-    rows = (
-        (
-            await session.execute(
-                select(Notification)
-                .where(Notification.patient_id == patient.id)
-                .order_by(Notification.created_at.desc(), Notification.id)
-                .limit(limit)
-            )
-        )
-        .scalars()
-        .all()
+    stmt = keyset(
+        select(Notification).where(Notification.patient_id == patient.id),
+        Notification.created_at,
+        Notification.id,
+        cursor=cursor,
+        key_type=datetime,
+        limit=limit,
+        descending=True,
     )
+    rows = (await session.execute(stmt)).scalars().all()
     by_notification: dict[uuid.UUID, list[NotificationDelivery]] = {n.id: [] for n in rows}
     if rows:
         found = await session.execute(

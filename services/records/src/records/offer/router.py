@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from clinic_common.auth import OrganizationForbidden, Principal
 from clinic_common.db import SessionDep
 from clinic_common.openapi import problems, unknown_entity
+from clinic_common.schemas import Page
 
 from records import access
 from records.offer import service
@@ -82,13 +83,13 @@ async def publish_offer(
 
 @router.get(
     "/v1/offers",
-    response_model=list[OfferRead],
+    response_model=Page[OfferRead],
     responses=problems(OrganizationForbidden, access.PatientNotFound),
 )
 async def list_offers(
     organization_id: UUID, session: SessionDep, principal: OfferReaderDep
-) -> list[OfferRead]:
-    return [to_offer(v) for v in await service.list_offers(session, principal, organization_id)]
+) -> Page[OfferRead]:
+    return Page(items=[to_offer(v) for v in await service.list_offers(session, principal, organization_id)])
 
 
 @router.post(
@@ -108,13 +109,13 @@ async def accept_by_signature(
 
 @router.get(
     "/v1/patients/{patient_id}/offer-acceptances",
-    response_model=list[AcceptanceRead],
+    response_model=Page[AcceptanceRead],
     responses=problems(access.PatientNotFound),
 )
 async def acceptances(
     patient_id: UUID, session: SessionDep, principal: ContractReaderDep
-) -> list[AcceptanceRead]:
-    return [to_acceptance(a) for a in await service.acceptances(session, principal, patient_id)]
+) -> Page[AcceptanceRead]:
+    return Page(items=[to_acceptance(a) for a in await service.acceptances(session, principal, patient_id)])
 
 
 @router.post(
@@ -134,10 +135,10 @@ async def conclude_contract(
 
 @router.get(
     "/v1/patients/{patient_id}/contracts",
-    response_model=list[ContractRead],
+    response_model=Page[ContractRead],
     responses=problems(access.PatientNotFound),
 )
 async def contracts(
     patient_id: UUID, session: SessionDep, principal: ContractReaderDep
-) -> list[ContractRead]:
-    return [to_contract(c) for c in await service.contracts(session, principal, patient_id)]
+) -> Page[ContractRead]:
+    return Page(items=[to_contract(c) for c in await service.contracts(session, principal, patient_id)])
