@@ -16,6 +16,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from clinic_common.auth import TokenVerifier
+from clinic_common.background import Periodic, stop_tasks
 from clinic_common.cabinet import cabinet_handlers
 from clinic_common.clock import Clock, clock_from_settings
 from clinic_common.db import Database, PlatformTables
@@ -64,6 +65,8 @@ class ServiceSpec:
     # REC-19: records owns the personal cabinet and writes `cabinet_access` itself; every other
     # service mirrors records' cabinet events into it, so the patient gate holds everywhere.
     cabinet_owner: bool = False
+    # Clock-driven sweeps of the service's rules, run beside the platform's workers.
+    periodic: Sequence[Periodic] = ()
 
     def all_handlers(self) -> dict[str, Handler]:
         mirrored = {} if self.cabinet_owner else cabinet_handlers(self.platform)
@@ -164,6 +167,10 @@ def create_service_app(spec: ServiceSpec, *, clock: Clock | None = None) -> Fast
             workers.tasks.append(asyncio.create_task(_provision_own_stream(nats, spec.name, settings)))
             workers.tasks.append(asyncio.create_task(relay.run(), name=f"{spec.name}-relay"))
             workers.tasks.append(asyncio.create_task(purger.run(), name=f"{spec.name}-purge"))
+            for periodic in spec.periodic:
+                workers.tasks.append(
+                    asyncio.create_task(periodic.run(app), name=f"{spec.name}-{periodic.name}")
+                )
             for consumer in consumers:
                 workers.tasks.append(
                     asyncio.create_task(consumer.run(), name=f"{spec.name}-consumer-{consumer.producer}")
@@ -171,11 +178,7 @@ def create_service_app(spec: ServiceSpec, *, clock: Clock | None = None) -> Fast
         try:
             yield
         finally:
-            for task in workers.tasks:
-                task.cancel()
-            for task in workers.tasks:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+            await stop_tasks(workers.tasks)
             await deliveries.providers.aclose()
             await nats.close()
             await db.dispose()
