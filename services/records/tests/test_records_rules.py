@@ -808,3 +808,23 @@ async def test_REC_13_medical_messages_and_intervention_consents_are_for_those_w
         c=f"result:{again.json()['id']}",
     )
     assert sent and all("УЗИ" not in s.payload["title"] and "Очаговое" not in s.payload["text"] for s in sent)
+
+
+async def test_lists_page_with_cursors(world: Any) -> None:
+    p = await world.register()
+    for n in range(3):
+        r = await world.svc.client.post(
+            "/v1/complaints",
+            json={"patient_id": p["id"], "kind": "feedback", "text": f"Отзыв {n}"},
+            headers=world.registrar,
+        )
+        assert r.status_code == 201
+    director = world.token("director")
+    url = f"/v1/complaints?organization_id={world.ORG}&limit=2"
+    first = (await world.svc.client.get(url, headers=director)).json()
+    assert len(first["items"]) == 2 and first["next_cursor"]
+    second = (await world.svc.client.get(url + f"&cursor={first['next_cursor']}", headers=director)).json()
+    assert len(second["items"]) == 1 and second["next_cursor"] is None
+    assert not {c["id"] for c in first["items"]} & {c["id"] for c in second["items"]}
+    bad = await world.svc.client.get(url + "&cursor=not-a-cursor", headers=director)
+    assert (bad.status_code, bad.json()["code"]) == (422, "invalid_cursor")

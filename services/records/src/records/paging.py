@@ -7,7 +7,7 @@ page starts strictly after it, so pages neither repeat nor skip rows added meanw
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
@@ -30,6 +30,9 @@ class InvalidCursor(AppError):
 
 
 def encode(key: datetime | date, id_: UUID) -> str:
+    """URL-safe as it stands (no `+`): instants in UTC with `Z`."""
+    if isinstance(key, datetime):
+        return f"{key.astimezone(UTC).isoformat().replace('+00:00', 'Z')}|{id_}"
     return f"{key.isoformat()}|{id_}"
 
 
