@@ -17,6 +17,8 @@ import pytest
 from clinic_common.clock import FixedClock
 from clinic_testkit.stack import eventually
 
+from home_visits.deterioration.sweep import tick as sweep_tick
+
 pytestmark = pytest.mark.integration
 
 HOME = {
@@ -205,12 +207,11 @@ async def test_HV_10_without_an_attending_doctor_it_goes_to_the_call_centre_at_o
 
 async def test_HV_10_sweep_escalates_what_was_not_acknowledged_in_time(hv: Any) -> None:
     filed = await report(hv, practitioner_id=str(hv.ids.clinic_doctor))
-    sweep = hv.svc.state.deterioration_sweep
     hv.clock.advance(timedelta(minutes=29))
-    assert await sweep.run_once() == 0
+    assert await sweep_tick(hv.svc.app) == 0
     hv.clock.advance(timedelta(minutes=1))
-    assert await sweep.run_once() == 1
-    assert await sweep.run_once() == 0  # escalated once
+    assert await sweep_tick(hv.svc.app) == 1
+    assert await sweep_tick(hv.svc.app) == 0  # escalated once
     r = await hv.client.get(
         "/v1/deterioration-reports",
         params={"organization_id": str(hv.ids.org), "status": "escalated"},
@@ -227,7 +228,7 @@ async def test_HV_10_the_sweep_runs_by_itself_in_the_service(stack: Any, hv: Any
     clock = FixedClock(hv.now)
     svc = await stack.start("home-visits", clock=clock, run_workers=True, deterioration_sweep_seconds=0.1)
     # A second replica on the same database, with its workers: its sweep escalates, once.
-    assert svc.state.deterioration_sweep is not None
+    assert "home_visits-deterioration-sweep" in {t.get_name() for t in svc.state.workers.tasks}
     filed = await report(hv, practitioner_id=str(hv.ids.clinic_doctor))
     clock.advance(timedelta(minutes=31))
     hv.clock.advance(timedelta(minutes=31))

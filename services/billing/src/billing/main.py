@@ -28,7 +28,7 @@ from billing.program.handlers import HANDLERS as PROGRAM_HANDLERS
 from billing.program.router import router as program_router
 from billing.refund.handlers import HANDLERS as REFUND_HANDLERS
 from billing.refund.router import router as refund_router
-from billing.sweep import with_sweep
+from billing.sweep import SWEEP
 
 
 def fiscal_provider(settings: Settings, clock: Clock) -> FiscalProvider:
@@ -77,9 +77,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             },
             delivery_providers={FISCAL_CHANNEL: provider},
             delivery_outcomes={FISCAL_REF: fiscal.on_outcome},
+            periodic=[SWEEP],
         ),
         clock=clock,
     )
-    with_sweep(app, settings.sweep_interval_seconds, settings.run_workers, on_close=provider.aclose)
     require_idempotency_keys(app)
     return app

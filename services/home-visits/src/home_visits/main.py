@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator
-
 from fastapi import FastAPI
 
 from clinic_common.app import ServiceSpec, create_service_app
@@ -14,7 +10,7 @@ from clinic_common.clock import Clock
 from home_visits.config import Settings, get_settings
 from home_visits.db import platform
 from home_visits.deterioration.router import router as deterioration_router
-from home_visits.deterioration.sweep import DeteriorationSweep
+from home_visits.deterioration.sweep import SWEEP as DETERIORATION_SWEEP
 from home_visits.dispatch.router import router as dispatch_router
 from home_visits.enrollment.handlers import HANDLERS as ENROLLMENT_HANDLERS
 from home_visits.organization.handlers import HANDLERS as ORGANIZATION_HANDLERS
@@ -49,39 +45,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                 **PATIENT_HANDLERS,
                 **ENROLLMENT_HANDLERS,
             },
+            periodic=[DETERIORATION_SWEEP],
         ),
         clock=clock,
     )
     app.state.billing_coverage = BillingCoverage(settings.billing_url, settings.billing_timeout_seconds)
-    _add_sweep(app, settings)
     return app
-
-
-def _add_sweep(app: FastAPI, settings: Settings) -> None:
-    """HV-10's clock-driven sweep runs beside the platform's workers, started and stopped with them."""
-    platform_lifespan = app.router.lifespan_context
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
-        async with platform_lifespan(app_):
-            sweep = DeteriorationSweep(
-                app_.state.db.sessionmaker,
-                app_.state.outbox,
-                app_.state.clock,
-                settings.deterioration_sweep_seconds,
-            )
-            app_.state.deterioration_sweep = sweep
-            task = (
-                asyncio.create_task(sweep.run(), name="home_visits-deterioration-sweep")
-                if settings.run_workers
-                else None
-            )
-            try:
-                yield
-            finally:
-                if task is not None:
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
-
-    app.router.lifespan_context = lifespan

@@ -140,5 +140,8 @@ class Providers:
         return {channel: provider.name for channel, provider in sorted(self._by_channel.items())}
 
     async def aclose(self) -> None:
-        for http in self._http:
-            await http.aclose()
+        """Close every provider that holds connections (the service's own ones included)."""
+        for provider in {id(p): p for p in [*self._by_channel.values(), self.default]}.values():
+            close = getattr(provider, "aclose", None)
+            if close is not None:
+                await close()

@@ -5,11 +5,12 @@ work. The interval is wall-clock; the deadline is business time (the injectable 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from clinic_common.background import Periodic
 from clinic_common.clock import Clock
 from clinic_common.events.outbox import Outbox
 
@@ -18,33 +19,26 @@ from home_visits.deterioration.service import SWEEP_BATCH, escalate_overdue
 log = logging.getLogger(__name__)
 
 
-class DeteriorationSweep:
-    def __init__(
-        self, sessionmaker: async_sessionmaker[AsyncSession], outbox: Outbox, clock: Clock, interval: float
-    ) -> None:
-        self.sessionmaker = sessionmaker
-        self.outbox = outbox
-        self.clock = clock
-        self.interval = interval
+async def escalate_all(sessionmaker: async_sessionmaker[AsyncSession], outbox: Outbox, clock: Clock) -> int:
+    """Escalate every overdue report now, a batch per transaction; returns how many."""
+    total = 0
+    while True:
+        async with sessionmaker() as session, session.begin():
+            escalated = await escalate_overdue(session, outbox, clock.now())
+        total += escalated
+        if escalated < SWEEP_BATCH:
+            return total
 
-    async def run_once(self) -> int:
-        """Escalate every overdue report now; returns how many."""
-        total = 0
-        while True:
-            async with self.sessionmaker() as session, session.begin():
-                escalated = await escalate_overdue(session, self.outbox, self.clock.now())
-            total += escalated
-            if escalated < SWEEP_BATCH:
-                return total
 
-    async def run(self) -> None:
-        while True:
-            try:
-                escalated = await self.run_once()
-                if escalated:
-                    log.info("escalated %d deterioration report(s) to the call centre (HV-10)", escalated)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the database may be away; try again next round
-                log.warning("deterioration sweep failed: %s", exc)
-            await asyncio.sleep(self.interval)
+async def tick(app: FastAPI) -> int:
+    escalated = await escalate_all(app.state.db.sessionmaker, app.state.outbox, app.state.clock)
+    if escalated:
+        log.info("escalated %d deterioration report(s) to the call centre (HV-10)", escalated)
+    return escalated
+
+
+SWEEP = Periodic(
+    "deterioration-sweep",
+    lambda settings: settings.deterioration_sweep_seconds,  # type: ignore[attr-defined]
+    tick,
+)
