@@ -241,3 +241,23 @@ async def test_cancelled_request_frees_the_key(effect_app: EffectApp) -> None:
     retry = await effect_app.post("k-cancel")
     assert retry.status_code == 201, retry.text
     assert await effect_app.effects() == 1
+
+
+@pytest.fixture
+async def small_pool_app(database_factory: Any, dev_keys: tuple[Path, Path]) -> AsyncIterator[EffectApp]:
+    """Two request connections in all (pool 1 + overflow 1), as a busy replica would have to spare."""
+    async for running in start_effect_app(database_factory, dev_keys, db_pool_size=1):
+        yield running
+
+
+async def test_a_burst_of_failing_requests_on_a_small_pool_never_starves_the_key_store(
+    small_pool_app: EffectApp,
+) -> None:
+    """Each request holds a connection while its key is claimed, renewed and released; those run on
+    the key store's own pool, so a burst never waits on itself (once: 503s after the pool timeout)."""
+    keys = [f"k-burst-{n}" for n in range(8)]
+    small_pool_app.gates.fail_once.update(keys)
+    answers = await asyncio.gather(*(small_pool_app.post(key, **{"X-Fail": key}) for key in keys))
+    assert [(r.status_code, r.json()["code"]) for r in answers] == [(500, "internal_error")] * len(keys)
+    assert await small_pool_app.effects() == 0  # every transaction rolled back
+    assert await small_pool_app.sql("SELECT count(*) FROM idempotency_keys") == 0  # every key released

@@ -91,6 +91,9 @@ def create_service_app(spec: ServiceSpec, *, clock: Clock | None = None) -> Fast
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = Database(settings.database_url, pool_size=settings.db_pool_size)
+        # Idempotency claims, lease renewals and releases run beside a request that holds a
+        # connection of `db`; their own small pool means a burst of requests can never starve them.
+        keys_db = Database(settings.database_url, pool_size=max(2, settings.db_pool_size // 2))
         nats = NatsConnection(settings.nats_url, name=spec.name)
         nats.start()
         processor = EventProcessor(
@@ -146,7 +149,7 @@ def create_service_app(spec: ServiceSpec, *, clock: Clock | None = None) -> Fast
         app.state.event_processor = processor
         app.state.workers = workers
         app.state.idempotency = IdempotencyStore(
-            db.sessionmaker,
+            keys_db.sessionmaker,
             spec.platform,
             lease_seconds=settings.idempotency_lease_seconds,
             heartbeat_seconds=settings.idempotency_heartbeat_seconds,
@@ -181,6 +184,7 @@ def create_service_app(spec: ServiceSpec, *, clock: Clock | None = None) -> Fast
             await stop_tasks(workers.tasks)
             await deliveries.providers.aclose()
             await nats.close()
+            await keys_db.dispose()
             await db.dispose()
 
     app = FastAPI(
