@@ -21,6 +21,7 @@ from nats.js.api import StreamConfig
 from nats.js.errors import NotFoundError
 from sqlalchemy import text
 
+from clinic_common.background import stop_tasks
 from clinic_common.events.catalog import type_of
 from clinic_common.events.consumer import EventConsumer, EventProcessor, HandlerContext
 from clinic_common.events.outbox import Outbox
@@ -310,8 +311,7 @@ async def test_a_3_second_handler_is_neither_redelivered_nor_parked(stack: Stack
         await eventually(lambda: _acked(stack.nats_url), timeout=10)
         info = await _consumer_info(stack.nats_url)
     finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        await stop_tasks([task])
     assert (info.num_redelivered, info.num_ack_pending, info.delivered.consumer_seq) == (0, 0, 1)
     assert (len(started), outcomes, redelivered) == (1, ["processed"], [])
     assert await scalar(scheduling, "SELECT count(*) FROM dead_letters") == 0
@@ -360,7 +360,7 @@ async def test_failing_handler_is_parked_after_n_real_failures_listed_and_replay
     try:
         await eventually(lambda: scalar(scheduling, "SELECT count(*) FROM dead_letters"), timeout=30)
     finally:
-        task.cancel()
+        await stop_tasks([task])
     assert len(attempts) == 3
     assert await projected(scheduling, patient_id) == 0
     assert await scalar(scheduling, "SELECT count(*) FROM inbox") == 0  # nothing half-applied
@@ -422,9 +422,7 @@ async def test_two_relays_racing_one_publishes_and_order_is_kept(stack: Stack) -
     try:
         await eventually(lambda: _is_zero(unsent(records)), timeout=30)
     finally:
-        for t in tasks:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await stop_tasks(tasks)
     assert sorted([a.published_count, b.published_count]) == [0, len(expected)]  # one leader published all
     received = await stream_envelopes(stack.nats_url, "records", len(expected))
     assert [(e["subject"], e["sequence"]) for e in received] == expected  # commit order
@@ -471,9 +469,7 @@ async def test_killing_the_leaders_lock_connection_gives_one_relay_at_a_time_and
             )
             await eventually(lambda: _is_zero(unsent(records)))
     finally:
-        for t in tasks:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await stop_tasks(tasks)
     assert (True, True) not in both
     received = await stream_envelopes(stack.nats_url, "records", len(expected))
     assert [(e["subject"], e["sequence"]) for e in received] == expected
@@ -576,8 +572,7 @@ async def test_an_unpublishable_row_is_parked_its_aggregate_held_and_replayed_in
         assert (again.status_code, again.json()["code"]) == (409, "outbox_dead_letter_not_replayable")
         await eventually(lambda: _stream_has(stack.nats_url, 5))
     finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        await stop_tasks([task])
     envelopes = await stream_envelopes(stack.nats_url, "records", 5)
     assert [(e["subject"], e["sequence"]) for e in envelopes if e["subject"] == str(held)] == [
         (str(held), 1),

@@ -20,7 +20,6 @@ up on a message (the durable has no delivery limit).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -252,8 +251,7 @@ class EventConsumer:
                 unsettled.remove(msg)
         finally:
             beat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await beat
+            await asyncio.gather(beat, return_exceptions=True)  # a cancel of ours still propagates
 
     async def _heartbeat(self, unsettled: list[Msg]) -> None:
         while True:
