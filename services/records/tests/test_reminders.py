@@ -14,6 +14,8 @@ from clinic_common.clock import SharedOffsetClock
 from clinic_common.events.payloads.scheduling import AppointmentCancelled, AppointmentRescheduled
 from clinic_testkit.stack import eventually, teach
 
+from records.notification.reminders import run_once
+
 pytestmark = pytest.mark.integration
 
 
@@ -100,7 +102,7 @@ async def test_reminders_follow_a_visit_booked_moved_and_cancelled(world: Any) -
         sequence=3,
     )
     clock.set(moved - timedelta(hours=2) + timedelta(minutes=1))
-    await svc.state.reminders.run_once()  # a cycle on the moved clock, whatever the task is doing
+    await run_once(svc.state.db.sessionmaker, svc.state.clock)  # a cycle on the moved clock
     assert [r.lead for r in await reminders_sent(world, patient["id"])] == ["1440", "1440"]
     states = await world.sql("SELECT appointment_start, lead_minutes, status FROM reminders ORDER BY due_at")
     assert [(r.appointment_start, r.lead_minutes, r.status) for r in states] == [
@@ -137,9 +139,6 @@ async def test_reminder_never_sent_for_a_visit_no_longer_booked(world: Any) -> N
         # The projection says cancelled while the reminder row still says scheduled.
         await conn.execute(text("UPDATE appointments SET status = 'cancelled' WHERE id = :a"), {"a": aid})
     SharedOffsetClock(world.stack.clock_file).set(start - timedelta(minutes=119))
-    from records.notification.reminders import ReminderScheduler
-
-    scheduler = ReminderScheduler(world.svc.state.db.sessionmaker, world.svc.state.clock, 1.0)
-    assert await scheduler.run_once() == 1
+    assert await run_once(world.svc.state.db.sessionmaker, world.svc.state.clock) == 1
     assert await reminders_sent(world, patient["id"]) == []
     assert [r.status for r in await world.sql("SELECT status FROM reminders")] == ["cancelled"]

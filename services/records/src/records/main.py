@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator
-
 from fastapi import FastAPI
 
 from clinic_common.app import ServiceSpec, create_service_app
@@ -22,7 +18,7 @@ from records.db import platform
 from records.document.router import router as document_router
 from records.handlers import HANDLERS
 from records.link.router import router as link_router
-from records.notification.reminders import ReminderScheduler
+from records.notification.reminders import REMINDERS
 from records.notification.router import router as notification_router
 from records.notification.service import OUTCOME_REF, store_outcome
 from records.offer.router import router as offer_router
@@ -54,35 +50,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             handlers=HANDLERS,
             delivery_outcomes={OUTCOME_REF: store_outcome},
             cabinet_owner=True,  # REC-19: records writes cabinet_access itself (records.cabinet)
+            periodic=[REMINDERS],
         ),
         clock=clock,
     )
-    _run_reminders(app, settings)
     return app
-
-
-def _run_reminders(app: FastAPI, settings: Settings) -> None:
-    """The reminder scheduler runs beside the foundation's workers, on the business clock."""
-    inner = app.router.lifespan_context
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with inner(app):
-            scheduler = ReminderScheduler(
-                app.state.db.sessionmaker, app.state.clock, settings.reminder_poll_seconds
-            )
-            app.state.reminders = scheduler
-            task = (
-                asyncio.create_task(scheduler.run(), name="records-reminders")
-                if settings.run_workers
-                else None
-            )
-            try:
-                yield
-            finally:
-                if task is not None:
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
-
-    app.router.lifespan_context = lifespan

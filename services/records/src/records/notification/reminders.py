@@ -9,16 +9,16 @@ sent for a visit that is no longer booked at that start.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import uuid
 from datetime import datetime
 
+from fastapi import FastAPI
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from clinic_common.background import Periodic
 from clinic_common.calendar import to_local
 from clinic_common.clock import Clock
 
@@ -31,6 +31,8 @@ from records.patient.models import Patient
 from records.policy import policy_of
 
 log = logging.getLogger(__name__)
+
+MAX_BATCHES_PER_TICK = 50  # a backlog drains within one tick, a stuck batch cannot spin it
 
 
 async def replan(session: AsyncSession, appointment: AppointmentProjection, now: datetime) -> None:
@@ -110,29 +112,22 @@ async def send_due(session: AsyncSession, now: datetime, *, batch: int = 50) -> 
     return len(due)
 
 
-class ReminderScheduler:
-    """Runs in every records process; replicas share the work (`SKIP LOCKED`)."""
+async def run_once(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock) -> int:
+    """One batch of due reminders in one transaction; returns how many were settled."""
+    async with sessionmaker() as session, session.begin():
+        return await send_due(session, clock.now())
 
-    def __init__(
-        self, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock, poll_seconds: float
-    ) -> None:
-        self.sessionmaker = sessionmaker
-        self.clock = clock
-        self.poll_seconds = poll_seconds
 
-    async def run_once(self) -> int:
-        async with self.sessionmaker() as session, session.begin():
-            return await send_due(session, self.clock.now())
+async def tick(app: FastAPI) -> int:
+    """Settle every due reminder, batch by batch; runs in every records process and replicas
+    share the work (`SKIP LOCKED`)."""
+    total = 0
+    for _ in range(MAX_BATCHES_PER_TICK):
+        settled = await run_once(app.state.db.sessionmaker, app.state.clock)
+        total += settled
+        if settled == 0:
+            break
+    return total
 
-    async def run(self) -> None:
-        while True:
-            settled = 0
-            try:
-                settled = await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the database may be away; try again at the next tick
-                log.exception("reminder scheduler cycle failed")
-            if settled == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.sleep(self.poll_seconds)
+
+REMINDERS = Periodic("reminders", lambda settings: settings.reminder_poll_seconds, tick)  # type: ignore[attr-defined]
