@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-from collections.abc import AsyncIterator
-
 from fastapi import FastAPI
 
 from clinic_common.app import ServiceSpec, create_service_app
+from clinic_common.background import Periodic
 from clinic_common.clock import Clock
 
 from scheduling.absence.router import router as absence_router
@@ -26,8 +22,6 @@ from scheduling.queue.display import router as display_router
 from scheduling.queue.router import router as queue_router
 from scheduling.schedule.router import router as slot_router
 from scheduling.standing.handlers import HANDLERS as STANDING_HANDLERS
-
-log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
@@ -53,35 +47,17 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                 display_router,
             ],
             handlers={**PATIENT_HANDLERS, **CATALOG_HANDLERS, **STANDING_HANDLERS},
+            periodic=[NOSHOW_SWEEP],
         ),
         clock=clock,
     )
-    platform_lifespan = app.router.lifespan_context
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with platform_lifespan(app):
-            sweeper = asyncio.create_task(noshow_sweeper(app, settings)) if settings.run_workers else None
-            try:
-                yield
-            finally:
-                if sweeper is not None:
-                    sweeper.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await sweeper
-
-    app.router.lifespan_context = lifespan
     return app
 
 
-async def noshow_sweeper(app: FastAPI, settings: Settings) -> None:
-    """SCH-7: every `noshow_sweep_seconds`, mark the no-shows as of the business clock's now."""
-    while True:
-        try:
-            async with app.state.db.sessionmaker() as session, session.begin():
-                await sweep_no_shows(session, app.state.outbox, app.state.clock.now())
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # the database away: the next round tries again
-            log.warning("no-show sweep failed: %s", exc)
-        await asyncio.sleep(settings.noshow_sweep_seconds)
+async def noshow_tick(app: FastAPI) -> None:
+    """SCH-7: mark the no-shows as of the business clock's now."""
+    async with app.state.db.sessionmaker() as session, session.begin():
+        await sweep_no_shows(session, app.state.outbox, app.state.clock.now())
+
+
+NOSHOW_SWEEP = Periodic("noshow-sweep", lambda settings: settings.noshow_sweep_seconds, noshow_tick)  # type: ignore[attr-defined]
