@@ -36,11 +36,6 @@ PRESETS: dict[UUID, dict[str, Any]] = {
     ORG_MOSCOW_ID: {
         "payment_timing": "after_act",
         "extra_services_payment_minutes": None,
-        "distance_bands": [
-            {"up_to_km": 15, "surcharge_percent": 15},
-            {"up_to_km": 30, "surcharge_percent": 30},
-            {"up_to_km": 50, "surcharge_percent": 50},
-        ],
     },
 }
 

@@ -12,7 +12,9 @@ from clinic_common.calendar import Country, local_to_utc, to_local
 
 @dataclass(frozen=True, slots=True)
 class Band:
-    """BIL-16 (policy): beyond the base zone up to `up_to_km` (inclusive), `percent` surcharge."""
+    """BIL-16 (policy): beyond the base zone up to `up_to_km` (inclusive), `percent` surcharge.
+
+    Home-visits owns the bands and announces them in `zone.upserted`; billing keeps a projection."""
 
     up_to_km: float
     percent: int
@@ -28,13 +30,11 @@ class BillingPolicy:
     payment_timing: str = "before_service"
     # BIL-10 (policy; O 8.13 allows a penalty without a figure): None means no penalty.
     late_payment_penalty_percent_per_day: Decimal | None = None
-    distance_bands: tuple[Band, ...] = ()
 
     @classmethod
     def of(cls, country: str, currency: str, time_zone: str, policy: Mapping[str, object]) -> BillingPolicy:
         minutes = policy.get("extra_services_payment_minutes", 30)
         penalty = policy.get("late_payment_penalty_percent_per_day")
-        bands = policy.get("distance_bands") or ()
         return cls(
             country=Country(country),
             currency=currency,
@@ -42,11 +42,6 @@ class BillingPolicy:
             extra_services_payment_minutes=int(minutes) if isinstance(minutes, int | str) else None,
             payment_timing=str(policy.get("payment_timing", "before_service")),
             late_payment_penalty_percent_per_day=Decimal(str(penalty)) if penalty is not None else None,
-            distance_bands=tuple(
-                Band(float(b["up_to_km"]), int(b["surcharge_percent"]))
-                for b in bands  # type: ignore[attr-defined]
-                if isinstance(b, Mapping)
-            ),
         )
 
     def end_of_day(self, instant: datetime) -> datetime:

@@ -591,12 +591,7 @@ async def zone_changed(
         if old_band:
             bands.append(Band(old_band, old_percent or 0))
     else:
-        bands = await repo.bands(e.organization_id)
-        if not bands:
-            org = await OrganizationRepository(session).known(e.organization_id)
-            from billing.organization.repository import policy_of
-
-            bands = list(policy_of(org).distance_bands)
+        bands = await repo.bands(e.organization_id)  # learned from home-visits' zone.upserted
     decided = zone_surcharge(price, bands, old_band, new_band)
     if decided is None:
         await session.flush()
