@@ -260,3 +260,15 @@ def test_ORG_4_working_days_of_the_notice_follow_the_organizations_own_calendar(
     assert earliest_effective_date(Country.RU, date(2026, 12, 11), 5) == date(2026, 12, 18)
     assert earliest_effective_date(Country.RU, date(2027, 2, 19), 5) == date(2027, 3, 1)
     assert earliest_effective_date(Country.KZ, date(2027, 2, 19), 5) == date(2027, 2, 26)
+
+
+def test_REC_16_document_terms_and_visit_reminders_are_policy_that_records_reads() -> None:
+    """Records takes the reminder lead times and document terms from the policy scheduling announces."""
+    for policy in (O_PRESET, P_PRESET):
+        dumped = policy.model_dump(mode="json")
+        assert dumped["reminder_lead_minutes"] == [1440, 120]
+        assert dumped["document_due_working_days"] == {"copy": 3, "extract": 5, "certificate": 3}
+    with pytest.raises(ValidationError):
+        O_PRESET.model_validate({**O_PRESET.model_dump(), "reminder_lead_minutes": [0]})
+    with pytest.raises(ValidationError):
+        O_PRESET.model_validate({**O_PRESET.model_dump(), "document_due_working_days": {"copy": -1}})

@@ -234,6 +234,13 @@ class Policy(BaseModel):
     home_visit_intake_hours: tuple[WeeklyInterval, ...] = ()
     # HV-10: escalate a deterioration report to the call centre when not acknowledged in time.
     deterioration_ack_minutes: int = Field(default=30, ge=1)
+    # Patient notifications (architecture.md § Events): remind of a booked visit this many minutes
+    # before it (neither source names lead times; 24 h and 2 h by default), read by records.
+    reminder_lead_minutes: tuple[int, ...] = Field(default=(24 * 60, 2 * 60), max_length=5)
+    # REC-16: working days to prepare a document on a written application (P 9.5 names no term).
+    document_due_working_days: dict[Literal["copy", "extract", "certificate"], int] = Field(
+        default_factory=lambda: {"copy": 3, "extract": 5, "certificate": 3}  # type: ignore[arg-type]
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Policy:
@@ -243,6 +250,10 @@ class Policy(BaseModel):
         to_opening_hours(self.phone_booking_hours)
         if sorted(set(self.queue_priority)) != sorted(("emergency", "returning", "on_time", "other")):
             raise ValueError("queue_priority must order each queue group exactly once")
+        if any(m <= 0 for m in self.reminder_lead_minutes):
+            raise ValueError("reminder_lead_minutes must be positive")
+        if any(d < 0 for d in self.document_due_working_days.values()):
+            raise ValueError("document_due_working_days must not be negative")
         if any(m < 0 for m in self.booking_lead_minutes.values()):
             raise ValueError("booking lead times must not be negative")
         return self
