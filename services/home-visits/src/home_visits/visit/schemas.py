@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from clinic_common.schemas import RequestModel
+from clinic_common.schemas import LocalTime, RequestModel
 
 from home_visits.visit.domain import FalseCallReason, VisitKind
 
@@ -81,8 +81,10 @@ class CoverageRead(BaseModel):
 
 
 class WindowRead(BaseModel):
-    start: time
-    end: time
+    """An agreed visit interval in the branch's local wall-clock time (HV-3, HV-8)."""
+
+    start: LocalTime
+    end: LocalTime
 
 
 class HomeVisitRead(BaseModel):
