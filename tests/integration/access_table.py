@@ -599,7 +599,9 @@ HOME_VISITS: Final[dict[Route, Access]] = {
         "admin",
         why="one visit: the same staff, and the patient their own",
     ),
-    ("POST", "/v1/dispatch/plans"): only("dispatcher", "admin", why="HV-9: dispatch assigns and orders routes"),
+    ("POST", "/v1/dispatch/plans"): only(
+        "dispatcher", "admin", why="HV-9: dispatch assigns and orders routes"
+    ),
     ("POST", "/v1/home-visits/{visit_id}/assign"): only(
         "dispatcher", "admin", why="HV-9: dispatch assigns a home-care doctor"
     ),
