@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from clinic_common.auth import Grant, OrganizationForbidden, Principal, Role
+from clinic_common.auth.principal import WORKING_STAFF
 from clinic_common.errors import UnknownEntity
 
 from billing.invoice.models import Invoice
@@ -61,35 +62,13 @@ APPROVE_DISCOUNT = Grant.of(Role.DIRECTOR, Role.ADMIN)
 MANAGE_PROGRAMS = Grant.of(Role.DIRECTOR, Role.ADMIN)
 """BIL-12: the organization sets its programs' content and exclusions."""
 
-READ_PROGRAMS = Grant.of(
-    Role.REGISTRAR,
-    Role.CALL_CENTER,
-    Role.CASHIER,
-    Role.DOCTOR,
-    Role.NURSE,
-    Role.HOME_DOCTOR,
-    Role.DISPATCHER,
-    Role.DIRECTOR,
-    Role.ADMIN,
-    patient=True,
-)
+READ_PROGRAMS = Grant.of(*WORKING_STAFF, patient=True)
 """The program catalogue: staff who sell, book and render under it, and patients choosing one."""
 
 ENROLL = Grant.of(Role.REGISTRAR, Role.DIRECTOR, Role.ADMIN)
 """BIL-12: a program is sold at the registry, checked at sale."""
 
-READ_COVERAGE = Grant.of(
-    Role.REGISTRAR,
-    Role.CALL_CENTER,
-    Role.CASHIER,
-    Role.DOCTOR,
-    Role.NURSE,
-    Role.HOME_DOCTOR,
-    Role.DISPATCHER,
-    Role.DIRECTOR,
-    Role.ADMIN,
-    patient=True,
-)
+READ_COVERAGE = Grant.of(*WORKING_STAFF, patient=True)
 """BIL-13: whoever books, renders or bills a service under a program, and the patient their own."""
 
 DECIDE_SURCHARGE = Grant.of(Role.REGISTRAR, Role.DIRECTOR, Role.ADMIN)

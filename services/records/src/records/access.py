@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from clinic_common.auth import Grant, OrganizationForbidden, Principal, Role
 from clinic_common.auth.policy import acts_for, same_org
+from clinic_common.auth.principal import WORKING_STAFF
 from clinic_common.errors import AppError
 
 from records.audit.repository import AuditRepository
@@ -58,17 +59,7 @@ class NotInCare(AppError):
     rule = "REC-13"
 
 
-_STAFF = (
-    Role.REGISTRAR,
-    Role.CALL_CENTER,
-    Role.CASHIER,
-    Role.DOCTOR,
-    Role.NURSE,
-    Role.HOME_DOCTOR,
-    Role.DISPATCHER,
-    Role.DIRECTOR,
-    Role.ADMIN,
-)
+_STAFF = WORKING_STAFF
 _CLINICAL = (Role.DOCTOR, Role.NURSE, Role.HOME_DOCTOR)
 
 REGISTER_PATIENT = Grant.of(Role.REGISTRAR, Role.CALL_CENTER, Role.ADMIN)

@@ -14,6 +14,7 @@ from uuid import UUID
 
 from clinic_common.auth import BranchForbidden, Grant, Principal, Role
 from clinic_common.auth.policy import in_branch
+from clinic_common.auth.principal import WORKING_STAFF
 from clinic_common.errors import UnknownEntity
 
 from scheduling.appointment.domain import AppointmentNotFound
@@ -62,17 +63,7 @@ DECLARE_ABSENCE = Grant.of(Role.REGISTRAR, Role.DIRECTOR, Role.ADMIN)
 MANAGE_SHIFTS = Grant.of(Role.DIRECTOR, Role.ADMIN)
 """SCH-1: the organization sets its practitioners' schedules."""
 
-READ_SHIFTS = Grant.of(
-    Role.REGISTRAR,
-    Role.CALL_CENTER,
-    Role.CASHIER,
-    Role.DOCTOR,
-    Role.NURSE,
-    Role.HOME_DOCTOR,
-    Role.DISPATCHER,
-    Role.DIRECTOR,
-    Role.ADMIN,
-)
+READ_SHIFTS = Grant.of(*WORKING_STAFF)
 """Working staff of the organization (SCH-1); patients see free slots instead."""
 
 

@@ -27,6 +27,19 @@ class Role(StrEnum):
 
 
 ALL_ROLES: Final[frozenset[str]] = frozenset(r.value for r in Role)
+
+WORKING_STAFF: Final[tuple[Role, ...]] = (
+    Role.REGISTRAR,
+    Role.CALL_CENTER,
+    Role.CASHIER,
+    Role.DOCTOR,
+    Role.NURSE,
+    Role.HOME_DOCTOR,
+    Role.DISPATCHER,
+    Role.DIRECTOR,
+    Role.ADMIN,
+)
+"""The organization's working staff: every staff role but the privacy officer, insurers and services."""
 """Plain strings, so `"admin" in ALL_ROLES` and role claims compare without conversion."""
 
 
