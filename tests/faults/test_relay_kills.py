@@ -9,14 +9,14 @@ scheduling service consume them.
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import time
 import uuid
 from datetime import date
 from typing import Any
 
-import nats
 import pytest
-from sqlalchemy import text
 
 from clinic_common.clock import SystemClock
 from clinic_common.db import Database
@@ -79,26 +79,21 @@ async def write_updates(bed: FaultBed, aggregates: list[uuid.UUID], rows_per_com
         await db.dispose()
 
 
-async def published_not_marked(bed: FaultBed, deadline: float) -> int:
-    """Poll until the stream holds rows the outbox has not marked sent yet (a batch in flight)."""
-    nc = await nats.connect(bed.nats.url)
-    db = Database(bed.records_db, pool_size=1)
-    try:
-        js = nc.jetstream()
-        async with db.engine.connect() as conn:
-            while time.monotonic() < deadline:
-                marked = int(
-                    await conn.scalar(text("SELECT count(*) FROM outbox WHERE published_at IS NOT NULL"))
-                )
-                await conn.commit()
-                gap = int((await js.stream_info("RECORDS")).state.messages) - marked
-                if gap >= 3:
-                    return gap
-                await asyncio.sleep(0.005)
-        return 0
-    finally:
-        await nc.close()
-        await db.dispose()
+async def freeze_with_rows_in_flight(
+    bed: FaultBed, leader: ServiceProcess, deadline: float
+) -> tuple[int, int]:
+    """SIGSTOP the leader until it is caught with rows published but not marked sent (it stays
+    stopped then); returns (messages in the stream, rows in flight)."""
+    assert leader.proc is not None
+    while time.monotonic() < deadline:
+        os.killpg(leader.proc.pid, signal.SIGSTOP)
+        in_stream = await bed.in_stream()
+        in_flight = in_stream - await bed.sent_count()
+        if in_flight > 0:
+            return in_stream, in_flight
+        os.killpg(leader.proc.pid, signal.SIGCONT)
+        await asyncio.sleep(0.002)
+    return await bed.in_stream(), 0
 
 
 async def leader_of(replicas: list[ServiceProcess]) -> ServiceProcess | None:
@@ -164,17 +159,23 @@ async def test_relay_leader_sigkilled_the_other_replica_takes_over_each_event_on
     await eventually(lambda: _at_least(bed.in_stream(), 10))
     leader = await eventually(lambda: leader_of(replicas))
     # Kill while a batch is in flight if we catch one (published, not yet marked sent).
-    gap = await published_not_marked(bed, time.monotonic() + 10)
+    # Freeze the leader (SIGSTOP) at a moment it has published rows it has not marked sent, count
+    # them while nothing moves, and SIGKILL it there: only the survivor can mark those rows now,
+    # after publishing each again.
+    in_stream, stranded = await freeze_with_rows_in_flight(bed, leader, time.monotonic() + 20)
     leader.kill()
     figures.notes.append(
-        f"killed {leader.label} with {await bed.in_stream()} events in the stream,"
-        f" {gap} of them published but not marked sent"
+        f"killed {leader.label} with {in_stream} events in the stream, {stranded} of them"
+        " published but never marked sent"
     )
+    assert stranded > 0  # the crash fell between publish and mark
     survivor = next(p for p in replicas if p is not leader)
     await eventually(lambda: leader_of([survivor]))
     await asyncio.gather(load, writer)
     await finish(bed, figures, [survivor], scheduling, effects, scheduling_db, effects_db)
     figures.record()
+    # Each stranded row was published again by the survivor and dropped by JetStream as a duplicate.
+    assert figures.jetstream_duplicates >= stranded
 
 
 async def test_leaders_lock_connection_terminated_one_relay_at_a_time_order_kept(bed: FaultBed) -> None:

@@ -180,6 +180,10 @@ class FaultBed:
     async def unsent(self) -> int:
         return int(await scalar(self.records_db, "SELECT count(*) FROM outbox WHERE published_at IS NULL"))
 
+    async def sent_count(self) -> int:
+        sql = "SELECT count(*) FROM outbox WHERE published_at IS NOT NULL"
+        return int(await scalar(self.records_db, sql))
+
     async def js_call(self, fn: Any) -> Any:
         nc = await nats.connect(self.nats.url, connect_timeout=2, max_reconnect_attempts=0)
         try:
