@@ -23,6 +23,7 @@ from clinic_common.events.payloads.scheduling import (
     AppointmentCancelled,
     AppointmentFulfilled,
     OrganizationUpserted,
+    PolicyVersionData,
 )
 
 from billing.config import Settings
@@ -78,8 +79,13 @@ class BillingHarness:
         return bool(await self.app.state.event_processor.process(envelope))
 
     async def learn_organization(
-        self, org_id: UUID, sequence: int = 1, policy: dict[str, Any] | None = None
+        self,
+        org_id: UUID,
+        sequence: int = 1,
+        policy: dict[str, Any] | None = None,
+        versions: list[PolicyVersionData] | None = None,
     ) -> None:
+        """Scheduling's `organization.upserted`: `policy` in force now, `versions` all published (ORG-3)."""
         name, country, currency, tz = ORGANIZATIONS[org_id]
         await self.deliver(
             OrganizationUpserted(
@@ -90,6 +96,7 @@ class BillingHarness:
                 time_zone=tz,
                 branches=[],
                 policy=policy if policy is not None else PRESETS[org_id],
+                policy_versions=versions or [],
             ),
             subject=org_id,
             sequence=sequence,

@@ -347,11 +347,23 @@ def test_BIL_4_extra_services_term_and_BIL_10_penalty() -> None:
     assert not is_overdue(due, due, kzt(1), True)
     assert is_overdue(due, due + timedelta(seconds=1), kzt(1), True)
     assert not is_overdue(due, due + timedelta(hours=1), kzt(1), False)  # only rendered services
-    assert penalty(kzt(1_000), Decimal("0.1"), due, due + timedelta(days=3)) == kzt(3)
-    assert penalty(kzt(1_000), None, due, due + timedelta(days=3)) == Money.zero(KZT)
-    assert penalty(kzt(1_000), Decimal(50), due, due + timedelta(days=3)) == kzt(
+    assert penalty(kzt(1_000), due, due + timedelta(days=3), lambda _: Decimal("0.1")) == kzt(3)
+    assert penalty(kzt(1_000), due, due + timedelta(days=3), lambda _: None) == Money.zero(KZT)
+    assert penalty(kzt(1_000), due, due + timedelta(days=3), lambda _: Decimal(50)) == kzt(
         1_000
     )  # never beyond the debt
+
+
+def test_ORG_3_BIL_10_each_day_overdue_accrues_at_the_rate_in_force_when_it_began() -> None:
+    due = datetime(2026, 11, 30, 19, 0, tzinfo=UTC)
+    change = datetime(2026, 12, 1, 19, 0, tzinfo=UTC)  # a new version takes effect from here
+
+    def rate(began: datetime) -> Decimal | None:
+        return Decimal("0.1") if began < change else Decimal("0.5")
+
+    # Day 1 began at `due` (0.1 %), days 2 and 3 under the new version (0.5 % each): 1.1 % of 10 000.
+    assert penalty(kzt(10_000), due, due + timedelta(days=3, hours=5), rate) == kzt(110)
+    assert penalty(kzt(10_000), due, due + timedelta(hours=23), rate) == Money.zero(KZT)
 
 
 def test_BIL_5_only_the_organizations_currency_at_the_cashier() -> None:

@@ -9,9 +9,10 @@ from uuid import uuid4
 import pytest
 
 from clinic_common.calendar import Country, is_working_day
+from clinic_common.policy import policy_in_force
 
 from home_visits.enrollment.domain import Enrollment
-from home_visits.organization.domain import HomeVisitPolicy, parse_policy, policy_in_force
+from home_visits.organization.domain import HomeVisitPolicy, parse_policy
 from home_visits.visit import domain
 from home_visits.visit.domain import FalseCallReason, VisitKind, VisitStatus
 from home_visits.zone.domain import INCLUDED, DistanceBand, ZoneDecision
@@ -75,8 +76,8 @@ def test_HV_3_policy_version_in_force_is_read_by_date() -> None:
         {"effective_from": "2026-01-01", "policy": {"home_visit_cutoff_working_day": "13:00:00"}},
         {"effective_from": "2026-12-01", "policy": {"home_visit_cutoff_working_day": "14:00:00"}},
     ]
-    assert policy_in_force(versions, date(2026, 11, 30), {}).cutoff_working_day == time(13)
-    assert policy_in_force(versions, date(2026, 12, 1), {}).cutoff_working_day == time(14)
+    assert parse_policy(policy_in_force(versions, date(2026, 11, 30), {})).cutoff_working_day == time(13)
+    assert parse_policy(policy_in_force(versions, date(2026, 12, 1), {})).cutoff_working_day == time(14)
 
 
 def test_HV_2_urgent_is_served_the_same_day_after_the_cutoff() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,6 +40,15 @@ async def upsert_projection(
     return (await session.execute(upsert)).first() is not None
 
 
+def _column_value(value: Any) -> Any:
+    """Nested payload models (e.g. `policy_versions`) land in a JSONB column as their JSON."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, list):
+        return [v.model_dump(mode="json") if isinstance(v, BaseModel) else v for v in value]
+    return value
+
+
 def mirror(
     table: Any,
     payload: type[EventPayload],
@@ -56,7 +66,9 @@ def mirror(
 
     async def handle(ctx: HandlerContext) -> None:
         data = ctx.data(payload)
-        row = {names.get(field, field): getattr(data, field) for field in type(data).model_fields}
+        row = {
+            names.get(field, field): _column_value(getattr(data, field)) for field in type(data).model_fields
+        }
         row.update(extra or {})
         values = {k: v for k, v in row.items() if k in target.c and k != "source_sequence"}
         await upsert_projection(ctx.session, target, values, ctx.envelope)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from clinic_common.money import Money
@@ -14,10 +15,19 @@ def is_overdue(due_at: datetime | None, now: datetime, balance_due: Money, rende
     return rendered and due_at is not None and now > due_at and balance_due.is_positive()
 
 
-def penalty(amount: Money, percent_per_day: Decimal | None, due_at: datetime, now: datetime) -> Money:
-    """BIL-10 (policy; O 8.13): a late-payment penalty of `percent_per_day` of the debt for each
-    full day overdue, never more than the debt itself; none when the policy sets none."""
-    if percent_per_day is None or percent_per_day <= 0 or now <= due_at:
+def penalty(
+    amount: Money, due_at: datetime, now: datetime, percent_on: Callable[[datetime], Decimal | None]
+) -> Money:
+    """BIL-10 (policy; O 8.13): each full day overdue adds `percent_on(its start)` percent of the
+    debt, never more than the debt itself; a day whose policy sets no penalty adds none. ORG-3: the
+    caller answers with the policy version in force on the local date the day overdue began."""
+    if now <= due_at:
         return Money.zero(amount.currency)
-    days = (now - due_at).days
-    return min(amount.percent(percent_per_day * days), amount)
+    total = Decimal(0)
+    for day in range((now - due_at).days):
+        percent = percent_on(due_at + timedelta(days=day))
+        if percent is not None and percent > 0:
+            total += percent
+    if total <= 0:
+        return Money.zero(amount.currency)
+    return min(amount.percent(total), amount)

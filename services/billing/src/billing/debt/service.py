@@ -3,11 +3,15 @@ policy's penalty; a payment that clears the invoice settles the debt. Never comm
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from clinic_common.calendar import local_date
 from clinic_common.events.catalog import type_of
 from clinic_common.events.payloads.billing import DebtOpened, DebtSettled
 from clinic_common.money import Currency, Money
@@ -20,6 +24,7 @@ from billing.invoice.models import Invoice, InvoiceItem
 from billing.invoice.service import money, receivable_account, refresh_status
 from billing.ledger.domain import Account, movement
 from billing.ledger.service import post
+from billing.organization.models import OrganizationProjection
 from billing.organization.repository import OrganizationRepository, policy_of
 
 PENALTY_CODE = "late_payment_penalty"
@@ -117,12 +122,23 @@ async def accrue_penalties(session: AsyncSession, now: datetime, limit: int) -> 
         .scalars()
         .all()
     )
+    rates: dict[tuple[UUID, date], Decimal | None] = {}  # per organization and day, for this round
+
+    def percent_on(org: OrganizationProjection) -> Callable[[datetime], Decimal | None]:
+        def on(instant: datetime) -> Decimal | None:
+            key = (org.id, local_date(instant, org.time_zone))
+            if key not in rates:
+                rates[key] = policy_of(org, key[1]).late_payment_penalty_percent_per_day
+            return rates[key]
+
+        return on
+
     for debt in debts:
         org = await OrganizationRepository(session).get(debt.organization_id)
         if org is None:
             continue
-        percent = policy_of(org).late_payment_penalty_percent_per_day
-        target = penalty(Money(debt.amount_minor, Currency(debt.currency)), percent, debt.due_at, now)
+        # ORG-3: each day overdue at the penalty in force on that (local) day.
+        target = penalty(Money(debt.amount_minor, Currency(debt.currency)), debt.due_at, now, percent_on(org))
         delta = target.amount_minor - debt.penalty_minor
         if delta <= 0:
             continue

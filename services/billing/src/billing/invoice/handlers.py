@@ -79,7 +79,7 @@ async def on_booked(ctx: HandlerContext) -> None:
         appointment_id=data.appointment_id,
         branch_id=data.branch_id,
         enrollment_id=data.enrollment_id if payer.kind is PayerKind.PROGRAM else None,
-        due_at=policy_of(org).end_of_day(data.start),
+        due_at=policy_of(org, day).end_of_day(data.start),
     )
     ctx.session.add(invoice)
     await ctx.session.flush()
@@ -119,7 +119,7 @@ async def on_rescheduled(ctx: HandlerContext) -> None:
     org = await OrganizationRepository(ctx.session).known(invoice.organization_id)
     day = local_date(data.start, org.time_zone)
     invoice.service_date = day
-    invoice.due_at = policy_of(org).end_of_day(data.start)
+    invoice.due_at = policy_of(org, day).end_of_day(data.start)
     delta = 0
     for item in await InvoiceRepository(ctx.session).items(invoice.id):
         if item.status != "planned" or item.paid_price_locked or item.coverage is not None:
@@ -242,7 +242,7 @@ async def on_fulfilled(ctx: HandlerContext) -> None:
                 now=ctx.now,
             )
     invoice.act_issued_at = data.fulfilled_at
-    policy = policy_of(org)
+    policy = policy_of(org, rendered_on)  # ORG-3: the payment term in force on the day rendered
     if policy.payment_timing == "after_act":  # P 4.6, P 12.2.5: paid on the day rendered
         invoice.due_at = policy.end_of_day(data.fulfilled_at)
     elif invoice.due_at is None or invoice.due_at < data.fulfilled_at:

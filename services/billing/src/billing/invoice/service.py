@@ -276,8 +276,8 @@ async def issue_charge(
     repo = InvoiceRepository(session)
     if await repo.by_source(source) is not None:
         return None
-    policy = policy_of(org)
     day = local_date(at, org.time_zone)
+    policy = policy_of(org, day)
     invoice = new_invoice(
         org,
         patient_id,
@@ -326,8 +326,8 @@ async def add_items(
     if invoice.act_issued_at is not None:
         raise ItemsAfterAct()
     org = await OrganizationRepository(session).known(invoice.organization_id)
-    policy = policy_of(org)
     day = local_date(now, org.time_zone)
+    policy = policy_of(org, day)  # ORG-3: BIL-4's term in force on the day the items are received
     items = await price_items(
         session,
         org,

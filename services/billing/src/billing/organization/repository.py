@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import UUID
 
 from clinic_common.db import RepositoryBase
 from clinic_common.errors import UnknownEntity
+from clinic_common.policy import policy_in_force
 
 from billing.organization.domain import BillingPolicy
 from billing.organization.models import OrganizationProjection
@@ -22,6 +24,7 @@ class OrganizationRepository(RepositoryBase[OrganizationProjection]):
         return org
 
 
-def policy_of(org: OrganizationProjection) -> BillingPolicy:
-    """The billing side of the organization's policy in force (ORG-3, as last announced)."""
-    return BillingPolicy.of(org.country, org.currency, org.time_zone, org.policy or {})
+def policy_of(org: OrganizationProjection, on: date) -> BillingPolicy:
+    """ORG-3: the billing side of the organization's policy version in force on the local date `on`."""
+    policy = policy_in_force(org.policy_versions or [], on, org.policy or {})
+    return BillingPolicy.of(org.country, org.currency, org.time_zone, policy)

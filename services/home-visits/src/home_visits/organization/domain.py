@@ -1,15 +1,16 @@
 """The organization's home-visit policy as the rules read it (ORG-3, HV-3, HV-10).
 
 Scheduling owns the policy and publishes every version with `organization.upserted`; this service
-keeps the versions and reads the one in force on a local date. Values missing from a version take
-the P preset's (P 7.4: 13:00 on working days, 12:00 on weekends and holidays).
+keeps the versions and reads the one in force on a local date (`clinic_common.policy`). Values
+missing from a version take the P preset's (P 7.4: 13:00 on working days, 12:00 on weekends and
+holidays).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import datetime, time
 from typing import Any
 
 from clinic_common.calendar import Country, OpeningHours, OpeningInterval
@@ -59,18 +60,6 @@ def parse_policy(policy: Mapping[str, Any]) -> HomeVisitPolicy:
             policy.get("deterioration_ack_minutes") or default.deterioration_ack_minutes
         ),
     )
-
-
-def policy_in_force(
-    versions: Sequence[Mapping[str, Any]], on: date, current: Mapping[str, Any]
-) -> HomeVisitPolicy:
-    """ORG-3: the latest version that took effect on or before `on`; else the policy the event
-    called current (an organization published before versions existed)."""
-    candidates = [v for v in versions if date.fromisoformat(str(v["effective_from"])) <= on]
-    if not candidates:
-        return parse_policy(current)
-    latest = max(candidates, key=lambda v: str(v["effective_from"]))
-    return parse_policy(latest.get("policy") or {})
 
 
 def country_of(code: str) -> Country:

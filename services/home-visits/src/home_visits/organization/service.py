@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from clinic_common.calendar import Country, local_date
 from clinic_common.errors import UnknownEntity
+from clinic_common.policy import policy_in_force
 
-from home_visits.organization.domain import HomeVisitPolicy, policy_in_force
+from home_visits.organization.domain import HomeVisitPolicy, parse_policy
 from home_visits.organization.models import OrganizationProjection
 
 
@@ -25,7 +26,8 @@ class OrganizationContext:
     current_policy: dict[str, Any]
 
     def policy_on(self, day: date) -> HomeVisitPolicy:
-        return policy_in_force(self.policy_versions, day, self.current_policy)
+        """ORG-3: the version in force on the local `day`."""
+        return parse_policy(policy_in_force(self.policy_versions, day, self.current_policy))
 
     def today(self, now: datetime) -> date:
         return local_date(now, self.time_zone)
