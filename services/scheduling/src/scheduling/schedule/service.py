@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import NamedTuple, Protocol
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,7 +45,8 @@ from scheduling.schedule.domain import (
     OutsideWorkingHours,
     Span,
     Window,
-    free_spans,
+    free_of,
+    grid,
     period_days,
     place,
     to_instants,
@@ -177,8 +178,9 @@ class SlotQuery:
     last: date | None
 
 
-@dataclass(frozen=True)
-class FreeSlot:
+class FreeSlot(NamedTuple):
+    """A free slot (a tuple: a branch-day has about a thousand of them)."""
+
     practitioner_id: UUID
     branch_id: UUID
     service_code: str | None
@@ -231,26 +233,34 @@ async def free_slots(session: AsyncSession, q: SlotQuery, now: datetime) -> list
     if not spans:
         return []
     busy = await repo.busy(pids, min(s.start for s in spans), max(s.end for s in spans))
-    leads = {org_id: _lead(org, q.channel, now) for org_id, org in orgs.items()}
+    not_before = {org_id: now + timedelta(minutes=_lead(org, q.channel, now)) for org_id, org in orgs.items()}
+    # Practitioners of a branch mostly share their windows: each grid is laid out once.
+    grids: dict[tuple[Span, timedelta], list[Span]] = {}
     slots: list[FreeSlot] = []
-    for p in practitioners:
+    # In the order of the ids as text, so that sorting by start alone (stable) orders the slots
+    # by start, then practitioner: the order `_cursor` pages by.
+    for p in sorted(practitioners, key=lambda p: str(p.id)):
         if p.id not in plan:
             continue
         service = services[p.organization_id]
+        code = service.code if service else None
         visit_type, length = length_of(p, service, q.visit_type)
-        lead = leads[p.organization_id]
-        zones = {w.branch_id: tz for w, tz in plan[p.id]}
-        for branch_id, span in free_spans(
-            [w for w, _ in plan[p.id]], length, Busy(busy.get(p.id, [])), now + timedelta(minutes=lead)
-        ):
-            slots.append(
-                FreeSlot(
-                    p.id, branch_id, service.code if service else None, visit_type, span, zones[branch_id]
-                )
+        taken = Busy(busy.get(p.id, []))
+        for window, zone in plan[p.id]:
+            key = (window.span, length)
+            laid = grids.get(key)
+            if laid is None:
+                laid = grids[key] = grid(window, length)
+            slots.extend(
+                FreeSlot(p.id, window.branch_id, code, visit_type, span, zone)
+                for span in free_of(laid, taken, not_before[p.organization_id])
             )
-    order = {p.id: str(p.id) for p in practitioners}
-    slots.sort(key=lambda s: (s.span.start, order[s.practitioner_id]))
+    slots.sort(key=_start)
     return slots
+
+
+def _start(slot: FreeSlot) -> datetime:
+    return slot.span.start
 
 
 def _lead(org: OrgCalendar, channel: str, now: datetime) -> int:
