@@ -369,7 +369,7 @@ def test_policy_values_come_from_the_organizations_policy_with_named_defaults() 
             "personal_consent_age": 15,
         },
     )
-    p = policy_of(org)
+    p = policy_of(org, date(2026, 12, 3))
     assert (p.country, p.reminder_lead_minutes, p.medical_info_channels) == (
         Country.RU,
         (1440, 60),
@@ -385,7 +385,8 @@ def test_policy_values_come_from_the_organizations_policy_with_named_defaults() 
             time_zone="Asia/Almaty",
             source_sequence=1,
             policy={},
-        )
+        ),
+        date(2026, 12, 3),
     )
     assert (
         bare.reminder_lead_minutes,
@@ -396,3 +397,24 @@ def test_policy_values_come_from_the_organizations_policy_with_named_defaults() 
         5,
         5,
     )
+
+
+def test_ORG_3_records_reads_the_policy_version_in_force_on_the_date() -> None:
+    from records.organization.models import OrganizationProjection
+    from records.policy import policy_of
+
+    org = OrganizationProjection(
+        id=uuid.uuid4(),
+        name="x",
+        country="KZ",
+        currency="KZT",
+        time_zone="Asia/Almaty",
+        source_sequence=1,
+        policy={"personal_consent_age": 15},  # in force when scheduling announced it
+        policy_versions=[
+            {"effective_from": "2026-01-01", "policy": {"personal_consent_age": 15}},
+            {"effective_from": "2026-12-07", "policy": {"personal_consent_age": 16}},
+        ],
+    )
+    assert policy_of(org, date(2026, 12, 6)).personal_consent_age == 15
+    assert policy_of(org, date(2026, 12, 7)).personal_consent_age == 16

@@ -1,17 +1,20 @@
 """The organization's policy values records decides with (*(policy)* in domain-rules.md).
 
-Scheduling owns the policy (architecture.md § Who owns what) and sends it with
-`organization.upserted`; records reads the values it needs from its projection. A value the
-organization's policy does not carry yet falls back to the default named here, with its source.
+Scheduling owns the policy (architecture.md § Who owns what) and sends every published version with
+`organization.upserted`; records keeps them in its projection and reads the values it needs from
+the version in force on the local date a rule decides for (ORG-3). A value the organization's
+policy does not carry yet falls back to the default named here, with its source.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from clinic_common.calendar import Country
+from clinic_common.policy import policy_in_force
 
 from records.organization.models import OrganizationProjection
 
@@ -45,9 +48,9 @@ def _ints(value: Any, default: tuple[int, ...]) -> tuple[int, ...]:
     return default
 
 
-def policy_of(org: OrganizationProjection) -> RecordsPolicy:
-    """The values records uses, from the policy in force that scheduling announced."""
-    p: Mapping[str, Any] = org.policy or {}
+def policy_of(org: OrganizationProjection, on: date) -> RecordsPolicy:
+    """ORG-3: the values records uses, from the policy version in force on the local date `on`."""
+    p: Mapping[str, Any] = policy_in_force(org.policy_versions or [], on, org.policy or {})
     base = RecordsPolicy(country=Country(org.country), time_zone=org.time_zone)
     channels = p.get("medical_info_channels")
     due = p.get("document_due_working_days")

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from clinic_common.background import Periodic
-from clinic_common.calendar import to_local
+from clinic_common.calendar import local_date, to_local
 from clinic_common.clock import Clock
 
 from records.care.models import AppointmentProjection
@@ -44,7 +44,9 @@ async def replan(session: AsyncSession, appointment: AppointmentProjection, now:
     await session.execute(update(Reminder).where(*stale).values(status="cancelled", settled_at=now))
     if not booked:
         return
-    policy = policy_of(await organization(session, appointment.organization_id))
+    org = await organization(session, appointment.organization_id)
+    # ORG-3: the lead times in force on the visit's (local) day.
+    policy = policy_of(org, local_date(appointment.start, org.time_zone))
     for lead, due in reminder_due_times(appointment.start, policy.reminder_lead_minutes, now):
         await session.execute(
             pg_insert(Reminder)

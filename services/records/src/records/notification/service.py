@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from clinic_common.auth import Principal
 from clinic_common.cabinet import is_open
+from clinic_common.calendar import local_date
 from clinic_common.deliveries import DeliveryOutcome
 
 from records import access
@@ -75,7 +76,8 @@ async def notify(
     notification_id = inserted.scalar_one_or_none()
     if notification_id is None:
         return None
-    policy = policy_of(await organization(session, patient.organization_id))
+    org = await organization(session, patient.organization_id)
+    policy = policy_of(org, local_date(now, org.time_zone))  # ORG-3: REC-17's channels in force now
     opened = await cabinet_open(session, patient.id)
     # REC-5 (O 6.2.15): while the doctor withholds health information, nothing medical goes out.
     withheld = medical and await LinkRepository(session).active_withholding(patient.id) is not None

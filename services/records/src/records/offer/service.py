@@ -60,8 +60,8 @@ async def publish_offer(
     effect; the notice is recorded with the version and sent to every patient with a cabinet."""
     access.check_can_act_in(access.PUBLISH_OFFER, principal, body.organization_id)
     org = await organization(session, body.organization_id)
-    policy = policy_of(org)
     published_on = local_date(now, org.time_zone)
+    policy = policy_of(org, published_on)  # ORG-3: the notice term in force when publishing
     check_offer_notice(
         Country(org.country), published_on, body.effective_from, policy.offer_change_notice_working_days
     )
@@ -143,7 +143,7 @@ async def accept(
     accepted_id = inserted.scalar_one_or_none()
     if accepted_id is None:
         return None
-    if policy_of(org).photo_video_consent_with_offer:
+    if policy_of(org, on).photo_video_consent_with_offer:  # ORG-3: in force on the act's day
         session.add(
             Consent(
                 id=uuid.uuid4(),

@@ -42,8 +42,9 @@ async def load_patient(session: AsyncSession, patient_id: UUID, *, for_update: b
 
 
 async def context_of(session: AsyncSession, patient: Patient, now: datetime) -> PatientContext:
-    policy = policy_of(await organization(session, patient.organization_id))
-    today = local_date(now, policy.time_zone)
+    org = await organization(session, patient.organization_id)
+    today = local_date(now, org.time_zone)
+    policy = policy_of(org, today)  # ORG-3: e.g. REC-7's consent ages on the day of signing
     return PatientContext(
         patient=patient,
         policy=policy,
