@@ -113,8 +113,22 @@ async def test_slots_page_with_a_cursor(world: World) -> None:
         await world.client.get("/v1/slots", params={**params, "limit": "5", "cursor": first["next_cursor"]})
     ).json()
     assert first["items"] + second["items"] == everything[:10]
+    paged: list[dict[str, Any]] = []
+    cursor: dict[str, str] = {}
+    while True:  # pages of 3 end inside runs of slots that start at the same time
+        page = (await world.client.get("/v1/slots", params={**params, "limit": "3", **cursor})).json()
+        paged += page["items"]
+        if not page["next_cursor"]:
+            break
+        cursor = {"cursor": page["next_cursor"]}
+    assert paged == everything
+    assert len({s["start"] for s in everything}) < len(everything)  # starts shared, paged by id
     bad = await world.client.get("/v1/slots", params={**params, "cursor": "nope"})
     assert (bad.status_code, bad.json()["code"]) == (422, "invalid_cursor")
+    someone = everything[0]["practitioner_id"]
+    for stamp, expected in (("9" * 40, []), ("-" + "9" * 40, everything), ("253402300799", [])):
+        beyond = await world.client.get("/v1/slots", params={**params, "cursor": f"{stamp}_{someone}"})
+        assert (beyond.status_code, beyond.json()["items"]) == (200, expected)
 
 
 async def test_SCH_3_no_slot_inside_the_channels_lead_time(world: World) -> None:

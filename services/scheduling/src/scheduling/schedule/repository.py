@@ -25,6 +25,7 @@ from scheduling.practitioner.models import Practitioner, PractitionerBranch, Shi
 from scheduling.schedule.domain import Span
 
 LOOKBACK = timedelta(minutes=MAX_VISIT_MINUTES + MAX_TOTAL_DELAY_MINUTES)
+_AT = aliased(PractitionerBranch)  # "works at the branch"; made once, an alias is costly to make
 
 
 @dataclass
@@ -77,10 +78,9 @@ class ScheduleRepository:
         if specialty is not None:
             stmt = stmt.where(Practitioner.specialty == specialty)
         if branch_id is not None:
-            at = aliased(PractitionerBranch)
             stmt = stmt.where(
-                select(at.practitioner_id)
-                .where(at.practitioner_id == Practitioner.id, at.branch_id == branch_id)
+                select(_AT.practitioner_id)
+                .where(_AT.practitioner_id == Practitioner.id, _AT.branch_id == branch_id)
                 .exists()
             )
         staff: dict[UUID, Staff] = {}
@@ -148,44 +148,38 @@ class ScheduleRepository:
         # hour (SCH-8), so whatever touches [start, end) started less than LOOKBACK before `start`:
         # a range on the (practitioner_id, start_at) index.
         visits = select(
-            Appointment.id,
             Appointment.practitioner_id,
             Appointment.start_at,
             Appointment.end_at,
             Appointment.expected_start_at,
-            literal(False).label("absence"),
         ).where(
             Appointment.practitioner_id == _any(practitioner_ids),
             Appointment.status.in_(ACTIVE_STATUSES),
             Appointment.start_at < end,
             Appointment.start_at > start - LOOKBACK,
         )
+        if skip is not None:
+            visits = visits.where(Appointment.id != skip)
+        # An absence is a visit that is expected when it is booked, and it touches [start, end).
         absences = select(
-            Absence.id,
-            Absence.practitioner_id,
-            Absence.starts_at,
-            Absence.ends_at,
-            Absence.starts_at,
-            literal(True).label("absence"),
+            Absence.practitioner_id, Absence.starts_at, Absence.ends_at, Absence.starts_at
         ).where(
             Absence.practitioner_id == _any(practitioner_ids),
             Absence.starts_at < end,
             Absence.ends_at > start,
         )
-        window = Span(start, end)
         result: dict[UUID, list[Span]] = defaultdict(list)
-        # Visits and absences in one round trip.
-        for row in (await self.session.execute(union_all(visits, absences))).all():
-            if row.id == skip:
-                continue
-            if row.absence:
-                result[row.practitioner_id].append(Span(row.start_at, row.end_at))
-                continue
-            booked = Span(row.start_at, row.end_at)
-            expected = Span(row.expected_start_at, row.expected_start_at + (row.end_at - row.start_at))
-            for span in (booked, expected) if expected != booked else (booked,):
-                if span.overlaps(window):
-                    result[row.practitioner_id].append(span)
+        # Visits and absences in one round trip, all rows at once (a branch-day has hundreds).
+        for practitioner_id, starts, ends, expected in (
+            await self.session.execute(union_all(visits, absences))
+        ).all():
+            spans = result[practitioner_id]
+            if starts < end and ends > start:
+                spans.append(Span(starts, ends))
+            if expected != starts:  # delayed (SCH-8): also busy at the expected time
+                expected_end = expected + (ends - starts)
+                if expected < end and expected_end > start:
+                    spans.append(Span(expected, expected_end))
         return result
 
     async def absent(self, practitioner_id: UUID, span: Span) -> bool:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
 import functools
 import json
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -68,6 +69,23 @@ def _after(cursor: str) -> tuple[int, str]:
         raise InvalidCursor() from None
 
 
+def _slots_after(slots: list[service.FreeSlot], cursor: str) -> list[service.FreeSlot]:
+    """The slots after the cursor's (start second, practitioner), of slots sorted by start.
+
+    Only slots starting within the cursor's second need their practitioner compared; before it
+    none is after the cursor, after it all are (slots start after now: timestamps are positive)."""
+    after = _after(cursor)
+    try:
+        second = datetime.fromtimestamp(after[0], UTC)
+        following = second + timedelta(seconds=1)
+    except (OverflowError, OSError, ValueError):  # beyond any date: before all slots, or after
+        return slots if after[0] < 0 else []
+    first = bisect.bisect_left(slots, second, key=service.slot_start)
+    rest = bisect.bisect_left(slots, following, lo=first, key=service.slot_start)
+    within = [s for s in slots[first:rest] if (int(s.span.start.timestamp()), str(s.practitioner_id)) > after]
+    return within + slots[rest:]
+
+
 @router.get(
     "",
     response_model=SlotPage,
@@ -118,8 +136,7 @@ async def list_slots(
         request.app.state.clock.now(),
     )
     if cursor is not None:
-        after = _after(cursor)
-        slots = [s for s in slots if (int(s.span.start.timestamp()), str(s.practitioner_id)) > after]
+        slots = _slots_after(slots, cursor)
     page = slots[:limit]
     # A branch-day is a thousand slots: the page is written as JSON text directly (the shape
     # declared above is `SlotPage`'s), with what slots share encoded once.

@@ -255,11 +255,12 @@ async def free_slots(session: AsyncSession, q: SlotQuery, now: datetime) -> list
                 FreeSlot(p.id, window.branch_id, code, visit_type, span, zone)
                 for span in free_of(laid, taken, not_before[p.organization_id])
             )
-    slots.sort(key=_start)
+    slots.sort(key=slot_start)
     return slots
 
 
-def _start(slot: FreeSlot) -> datetime:
+def slot_start(slot: FreeSlot) -> datetime:
+    """What free slots are sorted by (stably, after the practitioner: see `free_slots`)."""
     return slot.span.start
 
 
