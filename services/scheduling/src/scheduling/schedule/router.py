@@ -69,6 +69,15 @@ def _after(cursor: str) -> tuple[int, str]:
         raise InvalidCursor() from None
 
 
+def _cursor_second(cursor: str | None) -> datetime | None:
+    """Where the cursor's page starts, to the second (None for no or a bad cursor: the slots are
+    then worked out in full, and `_slots_after` answers for the cursor)."""
+    try:
+        return datetime.fromtimestamp(_after(cursor)[0], UTC) if cursor is not None else None
+    except (InvalidCursor, OverflowError, OSError, ValueError):
+        return None
+
+
 def _slots_after(slots: list[service.FreeSlot], cursor: str) -> list[service.FreeSlot]:
     """The slots after the cursor's (start second, practitioner), of slots sorted by start.
 
@@ -132,6 +141,7 @@ async def list_slots(
             channel=channel.value,
             first=from_,
             last=to,
+            starting=_cursor_second(cursor),
         ),
         request.app.state.clock.now(),
     )

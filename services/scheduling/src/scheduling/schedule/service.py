@@ -33,6 +33,7 @@ from scheduling.practitioner.domain import (
     ShiftException,
     VisitType,
     WeeklyShift,
+    WorkWindow,
     default_visit_type,
     visit_minutes,
     windows_on,
@@ -90,13 +91,55 @@ def windows(
 ) -> list[Window]:
     """SCH-1, SCH-5: the practitioner's windows at one branch on its local `day`: shifts and
     exceptions of that branch, inside its opening hours, never on a holiday unless a shift says so."""
-    own = windows_on(
-        day,
-        [s for s in shifts if s.branch_id == cal.id],
-        [e for e in exceptions if e.branch_id in (None, cal.id)],
-        public_holiday=is_public_holiday(cal.country, day),
+    return in_branch(day, shifts_on(day, shifts, exceptions, cal, is_public_holiday(cal.country, day)), cal)
+
+
+def shifts_on(
+    day: date,
+    shifts: Sequence[WeeklyShift],
+    exceptions: Sequence[ShiftException],
+    cal: BranchCalendar,
+    public_holiday: bool,
+) -> tuple[WorkWindow, ...]:
+    """The wall-clock windows of the practitioner's shifts and exceptions at the branch that day."""
+    return tuple(
+        windows_on(
+            day,
+            [s for s in shifts if s.branch_id == cal.id],
+            [e for e in exceptions if e.branch_id in (None, cal.id)],
+            public_holiday=public_holiday,
+        )
     )
+
+
+def in_branch(day: date, own: Sequence[WorkWindow], cal: BranchCalendar) -> list[Window]:
+    """Wall-clock windows inside the branch's opening hours, as instants of its zone."""
     return to_instants(day, within_opening_hours(own, {cal.id: cal.hours}, day.weekday()), cal.time_zone)
+
+
+class _Windows:
+    """`windows` of many practitioners: what depends only on the branch and the date (the public
+    holiday, a wall-clock window clipped and as instants) is worked out once per request."""
+
+    def __init__(self) -> None:
+        self.holidays: dict[tuple[Country, date], bool] = {}
+        self.placed: dict[tuple[date, UUID, tuple[WorkWindow, ...]], list[Window]] = {}
+
+    def __call__(
+        self,
+        day: date,
+        shifts: Sequence[WeeklyShift],
+        exceptions: Sequence[ShiftException],
+        cal: BranchCalendar,
+    ) -> list[Window]:
+        holiday = self.holidays.get((cal.country, day))
+        if holiday is None:
+            holiday = self.holidays[(cal.country, day)] = is_public_holiday(cal.country, day)
+        own = shifts_on(day, shifts, exceptions, cal, holiday)
+        placed = self.placed.get((day, cal.id, own))
+        if placed is None:
+            placed = self.placed[(day, cal.id, own)] = in_branch(day, own, cal)
+        return placed
 
 
 class HasDurations(Protocol):
@@ -176,6 +219,7 @@ class SlotQuery:
     channel: str
     first: date | None
     last: date | None
+    starting: datetime | None = None  # no slot starts before (a page's cursor): not worked out
 
 
 class FreeSlot(NamedTuple):
@@ -217,6 +261,7 @@ async def free_slots(session: AsyncSession, q: SlotQuery, now: datetime) -> list
     shifts = await repo.shifts(pids, days[0], days[-1])
     exceptions = await repo.exceptions(pids, days[0] - timedelta(days=1), days[-1] + timedelta(days=1))
     plan: dict[UUID, list[tuple[Window, str]]] = {}
+    windows_at = _Windows()
     for p in practitioners:
         if p.id not in pids:
             continue
@@ -227,13 +272,16 @@ async def free_slots(session: AsyncSession, q: SlotQuery, now: datetime) -> list
             for bid in p.branch_ids
             if bid in cals
             for day in days
-            for w in windows(day, weekly, dated, cals[bid])
+            for w in windows_at(day, weekly, dated, cals[bid])
+            if q.starting is None or w.span.end > q.starting
         ]
     spans = [w.span for ws in plan.values() for w, _ in ws]
     if not spans:
         return []
     busy = await repo.busy(pids, min(s.start for s in spans), max(s.end for s in spans))
     not_before = {org_id: now + timedelta(minutes=_lead(org, q.channel, now)) for org_id, org in orgs.items()}
+    if q.starting is not None:
+        not_before = {org_id: max(at, q.starting) for org_id, at in not_before.items()}
     # Practitioners of a branch mostly share their windows: each grid is laid out once.
     grids: dict[tuple[Span, timedelta], list[Span]] = {}
     slots: list[FreeSlot] = []
