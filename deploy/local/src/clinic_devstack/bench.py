@@ -1,19 +1,21 @@
-"""`python -m clinic_devstack.bench [--quick]`: a micro-benchmark of the event backbone.
+"""`python -m clinic_devstack.bench [--quick] [--only SECTION ...]`: micro-benchmarks of the services.
 
 Starts its own PostgreSQL and NATS (JetStream) under `.data/bench-<pid>/` on ephemeral loopback
 ports, clones migrated databases for records and scheduling, runs both services in-process (the
 test kit's `Stack`, driven through httpx's ASGI transport) and prints figures; it never asserts.
 
-Measured:
-  1. records `POST /v1/patients`: throughput and p50/p95/p99 latency at concurrency 1 and 8, with
-     and without an Idempotency-Key (and replays of a completed key);
-  2. end to end: 201 of a registration -> the patient is in scheduling's `patients` projection;
-  3. outbox relay (one `OutboxRelay` draining N rows) and scheduling's consumer (inbox holds N);
+Measured, in this order (sections are numbered as printed; `--only` names them):
+  1. records-post: records `POST /v1/patients`: throughput and p50/p95/p99 latency at concurrency
+     1 and 8, with and without an Idempotency-Key (and replays of a completed key);
+  2. end-to-end: 201 of a registration -> the patient is in scheduling's `patients` projection;
+  3. relay: outbox relay (one `OutboxRelay` draining N rows) and scheduling's consumer (inbox
+     holds N);
+  4. records: card reads with their audit rows, and the reminder scheduler (`bench_records`);
   5. scheduling: free-slot search for a branch-day and for 30 days, and one slot booked by many at
      once (`bench_scheduling`);
-  6. records: card reads with their audit rows, and the reminder scheduler (`bench_records`).
-  7. billing: payments/s with receipt numbering, ledger and fiscal document; coverage decisions/s
-     (`bench_billing`).
+  6. billing: payments/s with receipt numbering, ledger and fiscal document; coverage decisions/s
+     (`bench_billing`);
+  7. home-visits: dispatch, VROOM against nearest neighbour (`bench_home_visits`, no services).
 
 Client and services share one event loop and the machine's cores with PostgreSQL and NATS, so
 the figures compare code paths against each other; they are not a capacity forecast.
@@ -231,7 +233,7 @@ async def bench_post_patients(stack: Any, sizes: Sizes, auth_headers: dict[str, 
     await stack.stop(records)
 
     lines = [
-        "1. records POST /v1/patients (records' relay off; client in the same event loop)",
+        "records POST /v1/patients (records' relay off; client in the same event loop)",
         table(SERIES_HEADERS, [s.row() for s in [*results.values(), replay]]),
         "",
     ]
@@ -278,7 +280,7 @@ async def bench_end_to_end(stack: Any, sizes: Sizes, auth_headers: dict[str, str
     await teach(records, organization_event(ORG, "RU"), aggregate_id=ORG)
     scheduling = await stack.start("scheduling", **SERVICE_OVERRIDES)
     if not await wait_until(lambda: consumers_ready(scheduling), timeout=30, interval=0.05):
-        return "2. end to end: SKIPPED (scheduling's consumer did not become ready within 30 s)"
+        return "end to end: SKIPPED (scheduling's consumer did not become ready within 30 s)"
 
     async def projected(patient_id: str) -> bool:
         found = await scalar(scheduling, "SELECT count(*) FROM patients WHERE id = :id", id=patient_id)
@@ -309,7 +311,7 @@ async def bench_end_to_end(stack: Any, sizes: Sizes, auth_headers: dict[str, str
     ]
     return "\n".join(
         [
-            "2. end-to-end event latency (sequential registrations; projection polled every 2 ms)",
+            "end-to-end event latency (sequential registrations; projection polled every 2 ms)",
             table(("path", "n", "p50 ms", "p95 ms", "max ms", "failed/late"), [row]),
         ]
     )
@@ -419,44 +421,56 @@ async def bench_relay_and_consumer(stack: Any, sizes: Sizes) -> str:
     ]
     return "\n".join(
         [
-            "3. outbox relay and consumer throughput (run one after the other, not overlapped)",
+            "outbox relay and consumer throughput (run one after the other, not overlapped)",
             table(("stage", "events", "s", "events/s", "note"), rows),
             f"relay / consumer (from ready) throughput: {ratio(relay_rate, consumer_rate)}",
         ]
     )
 
 
+# The sections in the order they run and are numbered in; `--only` takes these names.
+SECTIONS = ("records-post", "end-to-end", "relay", "records", "scheduling", "billing", "home-visits")
+
+
 async def run_benchmarks(
-    factory: Any, nats_url: str, public_key: Path, clock_file: Path, token: Any, sizes: Sizes
+    factory: Any,
+    nats_url: str,
+    public_key: Path,
+    clock_file: Path,
+    token: Any,
+    sizes: Sizes,
+    only: Sequence[str] = SECTIONS,
 ) -> list[str]:
-    from clinic_devstack import bench_billing, bench_records, bench_scheduling
+    from clinic_devstack import bench_billing, bench_home_visits, bench_records, bench_scheduling
     from clinic_testkit.stack import Stack, auth, clean_jetstream
 
     # Each service stop logs "nats disconnected" (WARNING); that is teardown noise here.
     logging.getLogger("clinic_common.events.nats_conn").setLevel(logging.ERROR)
     headers = auth(token("registrar", org=str(ORG)))
     sections: list[str] = []
-    benches: list[Callable[[Any], Awaitable[str]]] = [
-        lambda s: bench_post_patients(s, sizes, headers),
-        lambda s: bench_end_to_end(s, sizes, headers),
-        lambda s: bench_relay_and_consumer(s, sizes),
-        lambda s: bench_records.bench_records(s, sizes.requests, SERVICE_OVERRIDES),
-        lambda s: bench_scheduling.bench_scheduling(s, sizes.requests, SERVICE_OVERRIDES),
-        lambda s: bench_billing.bench_billing(s, sizes.requests, SERVICE_OVERRIDES),
-    ]
-    for bench in benches:
-        await clean_jetstream(nats_url)  # each bench: fresh databases and empty streams
-        stack = Stack(factory, nats_url, public_key, clock_file, token)
-        try:
-            section = await bench(stack)
-        finally:
-            await stack.close()
+    benches: dict[str, Callable[[Any], Awaitable[str]]] = {
+        "records-post": lambda s: bench_post_patients(s, sizes, headers),
+        "end-to-end": lambda s: bench_end_to_end(s, sizes, headers),
+        "relay": lambda s: bench_relay_and_consumer(s, sizes),
+        "records": lambda s: bench_records.bench_records(s, sizes.requests, SERVICE_OVERRIDES),
+        "scheduling": lambda s: bench_scheduling.bench_scheduling(s, sizes.requests, SERVICE_OVERRIDES),
+        "billing": lambda s: bench_billing.bench_billing(s, sizes.requests, SERVICE_OVERRIDES),
+    }
+    for number, name in enumerate(SECTIONS, start=1):
+        if name not in only:
+            continue
+        if name == "home-visits":  # no services: the solver against a baseline
+            section = bench_home_visits.run()
+        else:
+            await clean_jetstream(nats_url)  # each bench: fresh databases and empty streams
+            stack = Stack(factory, nats_url, public_key, clock_file, token)
+            try:
+                section = await benches[name](stack)
+            finally:
+                await stack.close()
+        section = f"{number}. {section}"  # numbered here, so that they are numbered as printed
         print(section + "\n", flush=True)
         sections.append(section)
-    from clinic_devstack import bench_home_visits
-
-    sections.append(bench_home_visits.run())
-    print(sections[-1] + "\n", flush=True)
     return sections
 
 
@@ -472,6 +486,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m clinic_devstack.bench", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--quick", action="store_true", help="small counts: a check that it runs")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=SECTIONS,
+        default=list(SECTIONS),
+        metavar="SECTION",
+        help=f"run only these sections (numbered as in the full run): {', '.join(SECTIONS)}",
+    )
     parser.add_argument(
         "--no-fsync", action="store_true", help="PostgreSQL with fsync/synchronous_commit off (as the tests)"
     )
@@ -514,7 +536,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             templates.migrated_template(service)
         factory = DatabaseFactory(templates)
         print(f"migrated templates in {time.monotonic() - setup:.1f} s\n", flush=True)
-        asyncio.run(run_benchmarks(factory, nats.url, public_key, clock_file, token, sizes))
+        asyncio.run(run_benchmarks(factory, nats.url, public_key, clock_file, token, sizes, args.only))
     except KeyboardInterrupt:
         print("\ninterrupted; stopping", file=sys.stderr, flush=True)
         status = 130

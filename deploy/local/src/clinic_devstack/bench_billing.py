@@ -168,7 +168,7 @@ async def bench_billing(stack: Any, requests: int, overrides: dict[str, Any]) ->
     await stack.stop(billing)
     return "\n".join(
         [
-            "7. billing: payments with receipt numbering and ledger, coverage decisions (bench_billing)",
+            "billing: payments with receipt numbering and ledger, coverage decisions (bench_billing)",
             table(SERIES_HEADERS, rows),
             f"receipt numbers 1..{len(numbers)} without gaps: {gapless}; ledger reconciles: {reconciled}",
             f"fiscal worker (recording register): {registered} of {pending} documents in {took:.2f} s"

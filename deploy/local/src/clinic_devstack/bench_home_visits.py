@@ -76,7 +76,7 @@ def run() -> str:
             f"{per_visit / per_visit_nn:.2f} | {solve_s:.2f} | {baseline_s * 1000:.1f} |"
         )
     header = [
-        "5. home-visit dispatch (HV-9): VROOM vs nearest neighbour, Arbat demo zone, seed "
+        "home-visit dispatch (HV-9): VROOM vs nearest neighbour, Arbat demo zone, seed "
         f"{SEED}, {SPEED_KMH:g} km/h, {SERVICE_S // 60} min per visit, 1/3 with an agreed interval",
         "| visits | doctors | assigned vroom / nn | vroom km | nn km | km per visit vroom / nn | ratio | "
         "vroom s | nn ms |",

@@ -143,7 +143,7 @@ async def bench_records(stack: Any, requests: int, overrides: dict[str, Any]) ->
     await stack.stop(records)
     clock.set(now)
     return (
-        "6. records: card reads with the audit trail (REC-13), reminders (records.notification)\n"
+        "records: card reads with the audit trail (REC-13), reminders (records.notification)\n"
         + table(SERIES_HEADERS, rows)
         + "\n"
         + "audit rows written: "

@@ -260,7 +260,7 @@ async def bench_scheduling(stack: Any, requests: int, overrides: dict[str, Any])
     ]
     return "\n".join(
         [
-            "5. scheduling: free-slot search (GET /v1/slots, one branch, 50 practitioners, a fifth booked)",
+            "scheduling: free-slot search (GET /v1/slots, one branch, 50 practitioners, a fifth booked)",
             table(("search", "n", "slots", "p50 ms", "p95 ms"), rows),
             f"p95 of a branch-day: {ms(percentile(day, 95))} ms (target: at most 20 ms)",
             f"{contenders} concurrent bookings of one slot: {won} x 201, {taken} x 409 slot_taken, "
