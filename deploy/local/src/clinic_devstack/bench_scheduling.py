@@ -6,7 +6,10 @@ fifth of each day already booked, some of it delayed, one absence. Measured:
   a. `GET /v1/slots?branch_id=&service_code=` for one branch-day: p50/p95 (the target: p95 at
      most 20 ms);
   b. the same for 30 days (every page of 10 000 slots): p50/p95 of the whole search;
-  c. N concurrent bookings of one slot by N patients: how long until all are answered, one 201.
+  c. N concurrent bookings of one slot by N patients: how long until all are answered, one 201;
+  d. `POST /v1/appointments` of distinct free slots (found by the search) by distinct patients, at
+     concurrency 1 and 8: bookings/s and latency, each with its exclusion-constraint insert, the
+     SCH checks on the projections and its `appointment.booked` outbox row.
 Figures only; nothing is asserted.
 """
 
@@ -179,7 +182,7 @@ async def _timed(call: Any, count: int) -> tuple[list[float], int]:
 async def bench_scheduling(stack: Any, requests: int, overrides: dict[str, Any]) -> str:
     from clinic_common.clock import FixedClock
     from clinic_common.events.payloads.records import PatientRegistered
-    from clinic_devstack.bench import ms, percentile, table
+    from clinic_devstack.bench import SERIES_HEADERS, ms, percentile, run_series, table
     from clinic_testkit.stack import auth, teach
 
     svc = await stack.start("scheduling", run_workers=False, clock=FixedClock(NOW), **overrides)
@@ -209,7 +212,8 @@ async def bench_scheduling(stack: Any, requests: int, overrides: dict[str, Any])
 
     contenders = max(20, requests // 4)
     patients = [uuid.uuid4() for _ in range(contenders)]
-    for p in patients:
+    bookers = [uuid.uuid4() for _ in range(2 * requests + 10)]
+    for p in patients + bookers:
         await teach(
             svc,
             PatientRegistered(
@@ -242,6 +246,38 @@ async def bench_scheduling(stack: Any, requests: int, overrides: dict[str, Any])
     won = sum(1 for r in answers if r.status_code == 201)
     taken = sum(1 for r in answers if r.status_code == 409)
 
+    # d. distinct free slots of the next day, one patient each: the booking path's own cost
+    r = await svc.client.get(
+        "/v1/slots",
+        params={
+            "branch_id": str(BRANCH),
+            "service_code": SERVICE,
+            "from": str(DAY + timedelta(days=1)),
+            "to": str(DAY + timedelta(days=1)),
+            "limit": "10000",
+        },
+    )
+    free = iter(r.json()["items"])
+    people = iter(bookers)
+
+    async def book(_i: int) -> int:
+        slot = next(free)
+        answer = await svc.client.post(
+            "/v1/appointments",
+            json={
+                "patient_id": str(next(people)),
+                "practitioner_id": slot["practitioner_id"],
+                "service_code": SERVICE,
+                "start": slot["start"],
+                "channel": "registry",
+            },
+            headers=headers,
+        )
+        return int(answer.status_code)
+
+    await run_series("warm-up", book, 10, 2)
+    series = [(await run_series(f"book a free slot, c={c}", book, requests, c)).row() for c in (1, 8)]
+
     rows = [
         [
             "one branch-day (50 practitioners)",
@@ -265,5 +301,7 @@ async def bench_scheduling(stack: Any, requests: int, overrides: dict[str, Any])
             f"p95 of a branch-day: {ms(percentile(day, 95))} ms (target: at most 20 ms)",
             f"{contenders} concurrent bookings of one slot: {won} x 201, {taken} x 409 slot_taken, "
             f"all answered in {race * 1000:.0f} ms",
+            "booking distinct free slots (POST /v1/appointments, registrar, one patient each):",
+            table(SERIES_HEADERS, series),
         ]
     )
