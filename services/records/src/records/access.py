@@ -74,7 +74,7 @@ UPDATE_PATIENT = Grant.of(Role.REGISTRAR, Role.ADMIN, patient=True)
 application."""
 
 MANAGE_LINKS = Grant.of(Role.REGISTRAR, Role.ADMIN)
-"""REC-5: links are recorded at the registry with the confirming document."""
+"""REC-5: links are recorded at the registry with the confirming document, and ended there."""
 
 READ_LINKS = Grant.of(Role.REGISTRAR, *_CLINICAL, Role.ADMIN, patient=True)
 
@@ -98,7 +98,7 @@ HEALTH_GROUP = Grant.of(Role.DOCTOR, Role.HOME_DOCTOR)
 """REC-12: the doctor records the health group."""
 
 WITHHOLD = Grant.of(Role.DOCTOR)
-"""REC-5 (O 6.2.15): the attending doctor decides."""
+"""REC-5 (O 6.2.15): the attending doctor decides to withhold, and to lift it."""
 
 BREAK_GLASS = Grant.of(*_CLINICAL)
 """REC-14: a medical worker in an emergency, with a stated reason."""

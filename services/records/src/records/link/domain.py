@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
-from clinic_common.errors import AppError
+from clinic_common.errors import AppError, Conflict
 
 REPRESENTATIVE_RELATIONS = ("parent", "guardian", "adoptive_parent", "trustee", "power_of_attorney")
 TRUSTED_RELATIONS = ("spouse", "parent", "child", "sibling", "relative", "other", "power_of_attorney")
@@ -81,6 +82,33 @@ def check_link(kind: LinkKind, relation: str, *, patient_id: UUID, person_id: UU
     allowed = REPRESENTATIVE_RELATIONS if kind is LinkKind.LEGAL_REPRESENTATIVE else TRUSTED_RELATIONS
     if relation not in allowed:
         raise RelationNotAllowed(f"{relation!r} is not one of {', '.join(allowed)}", allowed=list(allowed))
+
+
+# --- ending links and withholdings (REC-5) -------------------------------------------------------
+
+
+class LinkAlreadyRevoked(Conflict):
+    code = "link_already_revoked"
+    title = "The link was already revoked"
+    rule = "REC-5"
+
+
+class WithholdingAlreadyLifted(Conflict):
+    code = "withholding_already_lifted"
+    title = "The withholding was already lifted"
+    rule = "REC-5"
+
+
+def check_revocable(revoked_at: datetime | None) -> None:
+    """REC-5: a link ends once; its row, with who ended it and why, stays for the history."""
+    if revoked_at is not None:
+        raise LinkAlreadyRevoked(revoked_at=revoked_at.isoformat())
+
+
+def check_liftable(lifted_at: datetime | None) -> None:
+    """REC-5 (O 6.2.15): a withholding is lifted once; the decision and its lifting stay recorded."""
+    if lifted_at is not None:
+        raise WithholdingAlreadyLifted(lifted_at=lifted_at.isoformat())
 
 
 # --- who signs consent (REC-6, REC-7) -----------------------------------------------------------

@@ -19,6 +19,11 @@ class PersonLink(Base):
     __table_args__ = (
         CheckConstraint("kind IN ('legal_representative', 'trusted_person')", name="kind"),
         CheckConstraint("patient_id <> person_id", name="not_self"),
+        CheckConstraint(
+            "revocation_reason IS NULL OR revocation_reason IN "
+            "('patient_application', 'authority_ended', 'document_expired', 'error')",
+            name="revocation_reason",
+        ),
         Index(
             "uq_person_links_active",
             "patient_id",
@@ -43,11 +48,14 @@ class PersonLink(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(Text)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_by: Mapped[str | None] = mapped_column(Text)
+    revocation_reason: Mapped[str | None] = mapped_column(Text)
+    revocation_note: Mapped[str | None] = mapped_column(Text)
 
 
 class Withholding(Base):
     """The attending doctor withholds health information from the patient and gives it to the
-    persons named (O 6.2.15, REC-5); recorded, listed for review, lifted by a later row."""
+    persons named (O 6.2.15, REC-5); recorded, listed for review, lifted by the doctor with a reason."""
 
     __tablename__ = "withholdings"
 
@@ -58,3 +66,5 @@ class Withholding(Base):
     disclosed_to: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid()))
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     lifted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lifted_by: Mapped[str | None] = mapped_column(Text)
+    lift_reason: Mapped[str | None] = mapped_column(Text)

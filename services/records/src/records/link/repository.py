@@ -31,12 +31,13 @@ class LinkRepository(RepositoryBase[PersonLink]):
     model = PersonLink
 
     async def active(self, patient_id: UUID) -> Sequence[PersonLink]:
-        stmt = (
-            select(PersonLink)
-            .where(PersonLink.patient_id == patient_id, PersonLink.revoked_at.is_(None))
-            .order_by(PersonLink.created_at)
-        )
-        return await self.all(stmt)
+        return await self.of_patient(patient_id, include_revoked=False)
+
+    async def of_patient(self, patient_id: UUID, *, include_revoked: bool) -> Sequence[PersonLink]:
+        stmt = select(PersonLink).where(PersonLink.patient_id == patient_id)
+        if not include_revoked:
+            stmt = stmt.where(PersonLink.revoked_at.is_(None))
+        return await self.all(stmt.order_by(PersonLink.created_at, PersonLink.id))
 
     async def active_views(self, patient_id: UUID) -> list[LinkView]:
         return [view(link) for link in await self.active(patient_id)]
@@ -48,6 +49,12 @@ class LinkRepository(RepositoryBase[PersonLink]):
             PersonLink.revoked_at.is_(None),
         )
         return [view(link) for link in await self.all(stmt)]
+
+    async def withholding(self, withholding_id: UUID, *, for_update: bool = False) -> Withholding | None:
+        stmt = select(Withholding).where(Withholding.id == withholding_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def active_withholding(self, patient_id: UUID) -> Withholding | None:
         stmt = (

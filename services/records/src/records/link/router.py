@@ -15,9 +15,11 @@ from clinic_common.schemas import Page
 from records import access
 from records.link import service
 from records.link.domain import (
+    LinkAlreadyRevoked,
     LinkKind,
     LinkToSelf,
     RelationNotAllowed,
+    WithholdingAlreadyLifted,
 )
 from records.link.models import PersonLink, Withholding
 from records.link.schemas import (
@@ -25,7 +27,9 @@ from records.link.schemas import (
     LinkAllows,
     LinkCreate,
     LinkRead,
+    LinkRevoke,
     WithholdingCreate,
+    WithholdingLift,
     WithholdingRead,
 )
 
@@ -54,6 +58,9 @@ def to_read(link: PersonLink) -> LinkRead:
             sign_consent=link.allows_sign_consent,
         ),
         created_at=link.created_at,
+        revoked_at=link.revoked_at,
+        revocation_reason=link.revocation_reason,
+        revocation_note=link.revocation_note,
     )
 
 
@@ -80,8 +87,32 @@ async def add_trusted_person(
 
 
 @router.get("/links", response_model=Page[LinkRead], responses=problems(access.PatientNotFound))
-async def list_links(patient_id: UUID, session: SessionDep, principal: ReaderDep) -> Page[LinkRead]:
-    return Page(items=[to_read(link) for link in await service.list_links(session, principal, patient_id)])
+async def list_links(
+    patient_id: UUID, session: SessionDep, principal: ReaderDep, include_revoked: bool = False
+) -> Page[LinkRead]:
+    """REC-5: the links in force; with `include_revoked`, the ended ones too, with when and why."""
+    links = await service.list_links(session, principal, patient_id, include_revoked=include_revoked)
+    return Page(items=[to_read(link) for link in links])
+
+
+@router.post(
+    "/links/{link_id}/revoke",
+    response_model=LinkRead,
+    responses=problems(access.PatientNotFound, service.LinkNotFound, LinkAlreadyRevoked),
+)
+async def revoke_link(
+    request: Request,
+    patient_id: UUID,
+    link_id: UUID,
+    body: LinkRevoke,
+    session: SessionDep,
+    principal: ManagerDep,
+) -> LinkRead:
+    """REC-5: end a representative's or trusted person's link, recorded at the registry."""
+    link = await service.revoke_link(
+        session, principal, patient_id, link_id, body, request.app.state.clock.now()
+    )
+    return to_read(link)
 
 
 def to_withholding(w: Withholding) -> WithholdingRead:
@@ -91,6 +122,8 @@ def to_withholding(w: Withholding) -> WithholdingRead:
         reason=w.reason,
         disclosed_to=list(w.disclosed_to),
         decided_at=w.decided_at,
+        lifted_at=w.lifted_at,
+        lift_reason=w.lift_reason,
     )
 
 
@@ -112,3 +145,29 @@ async def withhold(
     return to_withholding(
         await service.withhold(session, principal, patient_id, body, request.app.state.clock.now())
     )
+
+
+@router.post(
+    "/withholdings/{withholding_id}/lift",
+    response_model=WithholdingRead,
+    responses=problems(
+        access.PatientNotFound,
+        access.NotInCare,
+        service.WithholdingNotFound,
+        WithholdingAlreadyLifted,
+        unknown_entity("organization"),
+    ),
+)
+async def lift_withholding(
+    request: Request,
+    patient_id: UUID,
+    withholding_id: UUID,
+    body: WithholdingLift,
+    session: SessionDep,
+    principal: DoctorDep,
+) -> WithholdingRead:
+    """REC-5 (O 6.2.15): the attending doctor lifts a withholding; the patient reads again."""
+    row = await service.lift_withholding(
+        session, principal, patient_id, withholding_id, body, request.app.state.clock.now()
+    )
+    return to_withholding(row)

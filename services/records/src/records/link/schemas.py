@@ -44,6 +44,9 @@ class LinkCreate(RequestModel):
     allows: LinkAllows
 
 
+RevocationReason = Literal["patient_application", "authority_ended", "document_expired", "error"]
+
+
 class LinkRead(BaseModel):
     id: UUID
     patient_id: UUID
@@ -53,6 +56,17 @@ class LinkRead(BaseModel):
     document: DocumentRead
     allows: LinkAllows
     created_at: datetime
+    revoked_at: datetime | None = None
+    revocation_reason: RevocationReason | None = None
+    revocation_note: str | None = None
+
+
+class LinkRevoke(RequestModel):
+    """REC-5: why the link ends (the patient's application, the authority or its document ended,
+    or it was recorded in error)."""
+
+    reason: RevocationReason
+    note: str | None = Field(default=None, min_length=1, max_length=2000, pattern=TEXT)
 
 
 class WithholdingCreate(RequestModel):
@@ -62,9 +76,17 @@ class WithholdingCreate(RequestModel):
     disclosed_to: list[UUID] = Field(default_factory=list, max_length=10)
 
 
+class WithholdingLift(RequestModel):
+    """REC-5 (O 6.2.15): why the patient is told again."""
+
+    reason: str = Field(min_length=1, max_length=2000, pattern=TEXT)
+
+
 class WithholdingRead(BaseModel):
     id: UUID
     patient_id: UUID
     reason: str
     disclosed_to: list[UUID]
     decided_at: datetime
+    lifted_at: datetime | None = None
+    lift_reason: str | None = None

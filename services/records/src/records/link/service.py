@@ -14,10 +14,10 @@ from clinic_common.errors import AppError, Conflict
 
 from records import access
 from records.audit.service import add_review
-from records.link.domain import LinkKind, check_link
+from records.link.domain import LinkKind, check_liftable, check_link, check_revocable
 from records.link.models import PersonLink, Withholding
 from records.link.repository import LinkRepository
-from records.link.schemas import LinkCreate, WithholdingCreate
+from records.link.schemas import LinkCreate, LinkRevoke, WithholdingCreate, WithholdingLift
 from records.patient.context import context_of, load_patient
 
 
@@ -25,6 +25,22 @@ class LinkExists(Conflict):
     code = "link_exists"
     title = "This person already holds such a link to the patient"
     rule = "REC-5"
+
+
+class LinkNotFound(AppError):
+    """404 for an id nobody has and for a link of another patient."""
+
+    status = 404
+    code = "link_not_found"
+    title = "No such link of this patient"
+
+
+class WithholdingNotFound(AppError):
+    """404 for an id nobody has and for a withholding of another patient."""
+
+    status = 404
+    code = "withholding_not_found"
+    title = "No such withholding of this patient"
 
 
 class PersonUnknown(AppError):
@@ -73,12 +89,34 @@ async def add_link(
     return link
 
 
+async def revoke_link(
+    session: AsyncSession,
+    principal: Principal,
+    patient_id: uuid.UUID,
+    link_id: uuid.UUID,
+    body: LinkRevoke,
+    now: datetime,
+) -> PersonLink:
+    """REC-5: a link ends at the registry, like it began; from then on the person no longer reads,
+    signs or takes documents for the patient. The row stays, with when, by whom and why."""
+    patient = await load_patient(session, patient_id)
+    await access.check_patient(session, access.MANAGE_LINKS, principal, patient)
+    link = await LinkRepository(session).get(link_id, for_update=True)
+    if link is None or link.patient_id != patient.id:
+        raise LinkNotFound()
+    check_revocable(link.revoked_at)
+    link.revoked_at, link.revoked_by = now, principal.subject
+    link.revocation_reason, link.revocation_note = body.reason, body.note
+    await session.flush()
+    return link
+
+
 async def list_links(
-    session: AsyncSession, principal: Principal, patient_id: uuid.UUID
+    session: AsyncSession, principal: Principal, patient_id: uuid.UUID, *, include_revoked: bool = False
 ) -> Sequence[PersonLink]:
     patient = await load_patient(session, patient_id)
     await access.check_patient(session, access.READ_LINKS, principal, patient)
-    links = await LinkRepository(session).active(patient.id)
+    links = await LinkRepository(session).of_patient(patient.id, include_revoked=include_revoked)
     if access.acts_as_patient(access.READ_LINKS, principal) and not access.is_self(principal, patient):
         return [
             link for link in links if link.person_id == principal.patient_id
@@ -110,4 +148,26 @@ async def withhold(
     await add_review(
         session, principal, patient, kind="withholding", ref_id=row.id, reason=body.reason, now=now
     )
+    return row
+
+
+async def lift_withholding(
+    session: AsyncSession,
+    principal: Principal,
+    patient_id: uuid.UUID,
+    withholding_id: uuid.UUID,
+    body: WithholdingLift,
+    now: datetime,
+) -> Withholding:
+    """REC-5 (O 6.2.15): the attending doctor who may withhold also decides the patient is told
+    again; the decision stays recorded with its lifting."""
+    patient = await load_patient(session, patient_id)
+    ctx = await context_of(session, patient, now)
+    await access.medical_access(session, access.WITHHOLD, principal, patient, now=now, minor=ctx.minor)
+    row = await LinkRepository(session).withholding(withholding_id, for_update=True)
+    if row is None or row.patient_id != patient.id:
+        raise WithholdingNotFound()
+    check_liftable(row.lifted_at)
+    row.lifted_at, row.lifted_by, row.lift_reason = now, principal.subject, body.reason
+    await session.flush()
     return row
