@@ -195,6 +195,29 @@ SCHEDULING: Final[dict[Route, Access]] = {
     ("POST", "/v1/queues/{practitioner_id}/walk-ins"): only(
         "registrar", "admin", why="SCH-3: walk-ins when the registry agrees; emergency care at once"
     ),
+    ("POST", "/v1/queues/{practitioner_id}/entries/{entry_id}/enter"): only(
+        "doctor", "nurse", "admin", why="SCH-14 (O 3.15): the called patient enters; the room records it"
+    ),
+    ("GET", "/v1/patients/{patient_id}/attending-practitioner"): only(
+        "patient",
+        "registrar",
+        "call_center",
+        "doctor",
+        "nurse",
+        "director",
+        "admin",
+        why="SCH-15: the patient their own (O 6.2.1), the personal manager (P 12.2.3), who serves them, "
+        "the organization (O 5.2.8)",
+    ),
+    ("PUT", "/v1/patients/{patient_id}/attending-practitioner"): only(
+        "patient",
+        "registrar",
+        "call_center",
+        "director",
+        "admin",
+        why="SCH-15: the patient chooses (O 6.2.1); under a program the personal manager, call centre or "
+        "registry, changes (P 12.2.3); the organization, registry or director, replaces (O 5.2.8)",
+    ),
     ("GET", "/v1/branches/{branch_id}/display"): public("the hall queue display (§ Security: public)"),
     ("GET", "/v1/branches/{branch_id}/display/board"): public("the hall queue display (numbers only)"),
     ("GET", "/v1/branches/{branch_id}/display/stream"): public("the hall queue display's live updates"),
@@ -389,8 +412,14 @@ RECORDS_DOMAIN: Final[dict[Route, Access]] = {
         "admin",
         why="REC-5: the registry and the care team; a person their own",
     ),
+    ("POST", "/v1/patients/{patient_id}/links/{link_id}/revoke"): only(
+        "registrar", "admin", why="REC-5: links are ended at the registry, where they are recorded"
+    ),
     ("POST", "/v1/patients/{patient_id}/withholdings"): only(
         "doctor", why="REC-5, O 6.2.15: the attending doctor"
+    ),
+    ("POST", "/v1/patients/{patient_id}/withholdings/{withholding_id}/lift"): only(
+        "doctor", why="REC-5, O 6.2.15: the attending doctor who withholds tells the patient again"
     ),
     ("POST", "/v1/patients/{patient_id}/consents"): only(
         "registrar", *_CLINICAL, "admin", why="REC-2, REC-9: signed before the registry or the medical worker"

@@ -12,13 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
-from clinic_common.auth import BranchForbidden, Grant, Principal, Role
+from clinic_common.auth import BranchForbidden, ForbiddenRole, Grant, Principal, Role
 from clinic_common.auth.policy import in_branch
 from clinic_common.auth.principal import WORKING_STAFF
 from clinic_common.errors import UnknownEntity
 
 from scheduling.appointment.domain import AppointmentNotFound
 from scheduling.appointment.models import Appointment
+from scheduling.attending.domain import Capacity
+from scheduling.patient.domain import PatientNotFound
 from scheduling.patient.models import PatientProjection
 from scheduling.practitioner.domain import PractitionerNotFound
 from scheduling.practitioner.models import Practitioner, Shift, ShiftExceptionRow
@@ -49,7 +51,7 @@ walk-ins and emergencies."""
 
 SERVE = Grant.of(Role.DOCTOR, Role.NURSE, Role.ADMIN)
 """SCH-14, SCH-8: the practitioner (and the nurse of the room) calls the next patient, takes one
-out of turn and closes the visit."""
+out of turn, records that the called patient entered the room (O 3.15) and closes the visit."""
 
 DELAY = Grant.of(Role.DOCTOR, Role.NURSE, Role.REGISTRAR, Role.ADMIN)
 """SCH-8: the practitioner delays a visit; the registry records it for them."""
@@ -65,6 +67,28 @@ MANAGE_SHIFTS = Grant.of(Role.DIRECTOR, Role.ADMIN)
 
 READ_SHIFTS = Grant.of(*WORKING_STAFF)
 """Working staff of the organization (SCH-1); patients see free slots instead."""
+
+READ_ATTENDING = Grant.of(
+    Role.REGISTRAR, Role.CALL_CENTER, Role.DOCTOR, Role.NURSE, Role.DIRECTOR, Role.ADMIN, patient=True
+)
+"""SCH-15: the patient their own attending practitioner (O 6.2.1); the registry and call centre
+that act as the personal manager (P 12.2.3), the clinical staff who serve the patient, the
+director for the organization (O 5.2.8)."""
+
+CHOOSE_ATTENDING = Grant.of(patient=True)
+"""SCH-15 (O 6.2.1): the patient chooses the attending practitioner and may ask to change, for
+themselves only (P 12.2.3: a right of the patient or their trusted person)."""
+
+MANAGE_ATTENDING = Grant.of(Role.CALL_CENTER, Role.REGISTRAR, Role.ADMIN)
+"""SCH-15 (P 12.2.3): "to change the attending doctor, contact the personal manager": the call
+centre and the registry act as the patient's personal manager."""
+
+REPLACE_ATTENDING = Grant.of(Role.REGISTRAR, Role.DIRECTOR, Role.ADMIN)
+"""SCH-15 (O 5.2.8): the organization may replace the attending practitioner; the registry or the
+director acts for it."""
+
+SET_ATTENDING = Grant(CHOOSE_ATTENDING.staff | MANAGE_ATTENDING.staff | REPLACE_ATTENDING.staff, patient=True)
+"""The route's role check: whoever may act in one of the three capacities above."""
 
 
 def check_can_book_for(principal: Principal, patient: PatientProjection) -> None:
@@ -105,6 +129,42 @@ def check_can_act_for_practitioner(
     and, with `branch_ids` in the token, at those branches; others get 404."""
     if not grant.allows(principal, org_id=practitioner.organization_id, branch_id=branch_id):
         raise PractitionerNotFound()
+
+
+def check_can_read_attending(principal: Principal, patient: PatientProjection) -> None:
+    """Another organization's or another person's patient answers 404 `patient_not_found`."""
+    if not READ_ATTENDING.allows(principal, org_id=patient.organization_id, patient_id=patient.id):
+        raise PatientNotFound()
+
+
+_BY_CAPACITY = {
+    Capacity.PATIENT: CHOOSE_ATTENDING,
+    Capacity.PERSONAL_MANAGER: MANAGE_ATTENDING,
+    Capacity.ORGANIZATION: REPLACE_ATTENDING,
+}
+
+
+def attending_capacity(
+    principal: Principal, patient: PatientProjection, wanted: Capacity | None
+) -> tuple[Capacity, str]:
+    """SCH-15: the capacity the caller changes the patient's attending practitioner in, and the
+    role that allows it. Without `wanted`, staff act as the personal manager when one of their
+    roles may, else for the organization; a patient for themselves. A capacity none of the
+    caller's roles holds is 403 `forbidden_role`; a patient outside the caller's scope 404."""
+    if wanted is None:
+        staff = (
+            c
+            for c in (Capacity.PERSONAL_MANAGER, Capacity.ORGANIZATION)
+            if _BY_CAPACITY[c].as_staff(principal)
+        )
+        wanted = next(staff, Capacity.PATIENT)
+    grant = _BY_CAPACITY[wanted]
+    if not grant.as_staff(principal) and not (grant.patient and Role.PATIENT in principal.roles):
+        raise ForbiddenRole(f"none of this token's roles may act as `{wanted}` (SCH-15)", rule="SCH-15")
+    if not grant.allows(principal, org_id=patient.organization_id, patient_id=patient.id):
+        raise PatientNotFound()
+    role = sorted(principal.roles & grant.staff)[0] if grant.as_staff(principal) else Role.PATIENT.value
+    return wanted, role
 
 
 def acting_channel(principal: Principal) -> str:

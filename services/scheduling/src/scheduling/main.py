@@ -12,6 +12,7 @@ from scheduling.absence.router import router as absence_router
 from scheduling.appointment.router import router as appointment_router
 from scheduling.arrival.router import router as arrival_router
 from scheduling.arrival.service import sweep_no_shows
+from scheduling.attending.router import router as attending_router
 from scheduling.catalog.handlers import HANDLERS as CATALOG_HANDLERS
 from scheduling.config import Settings, get_settings
 from scheduling.db import platform
@@ -32,7 +33,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             title="Clinic scheduling",
             description=(
                 "Organizations, practitioners, shifts, free slots, booking, check-in, the electronic "
-                "queue and its hall display."
+                "queue and its hall display, the patient's attending practitioner."
             ),
             settings=settings,
             platform=platform,
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                 arrival_router,
                 queue_router,
                 display_router,
+                attending_router,
             ],
             handlers={**PATIENT_HANDLERS, **CATALOG_HANDLERS, **STANDING_HANDLERS},
             periodic=[NOSHOW_SWEEP],

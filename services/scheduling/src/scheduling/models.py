@@ -2,6 +2,7 @@
 
 from scheduling.absence.models import Absence
 from scheduling.appointment.models import Appointment
+from scheduling.attending.models import AttendingChange, AttendingPractitioner
 from scheduling.catalog.models import ServiceProjection
 from scheduling.organization.models import Branch, Organization, PolicyVersionRow
 from scheduling.patient.models import PatientProjection
@@ -19,6 +20,8 @@ __all__ = [
     "Absence",
     "Appointment",
     "AppointmentPayment",
+    "AttendingChange",
+    "AttendingPractitioner",
     "Branch",
     "DebtProjection",
     "EnrollmentProjection",

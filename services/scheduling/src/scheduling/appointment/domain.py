@@ -241,14 +241,14 @@ def delay(visits: Sequence[Planned], target: UUID, minutes: int) -> list[Planned
 # --- ETag (api.md, Concurrency) -----------------------------------------------------------------
 
 
-def etag(appointment_id: UUID, version: int) -> str:
-    return f'"{appointment_id}.{version}"'
+def etag(resource_id: UUID, version: int) -> str:
+    return f'"{resource_id}.{version}"'
 
 
-def check_if_match(if_match: str | None, current: str) -> None:
+def check_if_match(if_match: str | None, current: str, *, what: str = "The appointment") -> None:
     """412 when the client's `If-Match` names another version; no header means no precondition."""
     if if_match is None:
         return
     tags = [t.strip().removeprefix("W/") for t in if_match.split(",")]
     if "*" not in tags and current not in tags:
-        raise PreconditionFailed("The appointment changed since it was read", etag=current)
+        raise PreconditionFailed(f"{what} changed since it was read", etag=current)

@@ -32,7 +32,9 @@ def board_read(b: service.Board) -> BoardRead:
         version=b.version,
         calls=b.calls,
         last_called=b.last_called,
-        rooms=[RoomRead(label=r.label, called=r.called, waiting=r.waiting) for r in b.rooms],
+        rooms=[
+            RoomRead(label=r.label, called=r.called, in_room=r.in_room, waiting=r.waiting) for r in b.rooms
+        ],
     )
 
 

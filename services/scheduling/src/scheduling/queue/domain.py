@@ -50,7 +50,7 @@ class QueueEmpty(Conflict):
 
 class QueueEntryNotFound(NotFound):
     code = "queue_entry_not_found"
-    title = "No such waiting patient in this practitioner's queue"
+    title = "No such patient in this practitioner's queue"
 
 
 class BranchNotFound(NotFound):
@@ -61,6 +61,12 @@ class BranchNotFound(NotFound):
 class NotWaiting(Conflict):
     code = "not_waiting"
     title = "The patient is not waiting in the queue"
+    rule = "SCH-14"
+
+
+class NotCalled(Conflict):
+    code = "not_called"
+    title = "The patient enters the room only when called"
     rule = "SCH-14"
 
 
@@ -80,6 +86,13 @@ def arrival_group(*, emergency: bool, returning: bool, late: bool, booked: bool)
     if booked and not late:
         return Group.ON_TIME
     return Group.OTHER
+
+
+def check_enters(status: str) -> None:
+    """SCH-14 (O 3.15): the patient enters only when called; a waiting, entered or finished one
+    does not (again)."""
+    if status != EntryStatus.CALLED:
+        raise NotCalled(current_status=status)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,8 @@ class QueueEntry(Base):
     """A patient's pass: its `number`, calling `group` and `status` (api.md, Queue entry).
 
     `appointment_start` is the booked start (None for a walk-in), `arrived_at` the check-in; the
-    calling order is decided from them in `queue.domain`."""
+    calling order is decided from them in `queue.domain`. `called_at` and `entered_at` are when
+    the practitioner called the patient and when the patient entered the room (status `in_room`)."""
 
     __tablename__ = "queue_entries"
     __table_args__ = (
@@ -49,6 +50,7 @@ class QueueEntry(Base):
     appointment_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     arrived_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     called_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    entered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     out_of_turn_reason: Mapped[str | None] = mapped_column(Text)
     out_of_turn_note: Mapped[str | None] = mapped_column(Text)

@@ -1,4 +1,5 @@
-"""The hall display page (SCH-14): numbers only, live over Server-Sent Events, a sound per call."""
+"""The hall display page (SCH-14): numbers only, live over Server-Sent Events, a sound per call; a
+number whose patient entered the room shows as in the room, no longer as called."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ PAGE = """<!doctype html>
   .room { background: #163a5c; border-radius: .6rem; padding: 1rem; }
   .room h2 { margin: 0 0 .5rem; font-size: 1.4rem; }
   .now { font-size: 2.5rem; color: #ffd34d; min-height: 3rem; }
+  .inroom { font-size: 1.2rem; opacity: .8; min-height: 1.5rem; }
   .waiting span { display: inline-block; margin: .2rem; padding: .2rem .6rem; background: #0b1f33;
                   border-radius: .3rem; font-size: 1.4rem; }
   .flash { animation: flash 1s ease-out 3; }
@@ -61,13 +63,16 @@ PAGE = """<!doctype html>
     board.rooms.forEach(function (room) {
       var el = document.createElement("section"), h = document.createElement("h2");
       var now = document.createElement("div"), wait = document.createElement("div");
-      el.className = "room"; now.className = "now"; wait.className = "waiting";
+      var inroom = document.createElement("div");
+      el.className = "room"; now.className = "now"; wait.className = "waiting"; inroom.className = "inroom";
       h.textContent = room.label;
       now.textContent = room.called.length ? String(room.called[0]) : "";
+      inroom.textContent = room.in_room.length ? "In the room: " + room.in_room[0] : "";
       room.waiting.forEach(function (n) {
         var s = document.createElement("span"); s.textContent = String(n); wait.appendChild(s);
       });
-      el.appendChild(h); el.appendChild(now); el.appendChild(wait); rooms.appendChild(el);
+      el.appendChild(h); el.appendChild(now); el.appendChild(inroom); el.appendChild(wait);
+      rooms.appendChild(el);
     });
   }
   function apply(board) {

@@ -48,6 +48,10 @@ class QueueRepository:
     async def day(self, branch_id: UUID, day: date) -> QueueDay | None:
         return await self.session.get(QueueDay, (branch_id, day))
 
+    async def entry(self, entry_id: UUID) -> QueueEntry | None:
+        stmt = select(QueueEntry).where(QueueEntry.id == entry_id).with_for_update()
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
     async def of_appointment(self, appointment_id: UUID) -> QueueEntry | None:
         stmt = select(QueueEntry).where(QueueEntry.appointment_id == appointment_id).with_for_update()
         return (await self.session.execute(stmt)).scalar_one_or_none()

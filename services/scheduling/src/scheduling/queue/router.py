@@ -1,5 +1,5 @@
 """HTTP layer of the electronic queue: the practitioner's queue, call-next, out-of-turn calls,
-walk-ins (SCH-3, SCH-8, SCH-14)."""
+entering the room, walk-ins (SCH-3, SCH-8, SCH-14)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,14 @@ from scheduling.catalog.repository import ServiceUnknown
 from scheduling.practitioner import service as practitioners
 from scheduling.practitioner.domain import BranchNotAssigned, PractitionerNotFound
 from scheduling.queue import service
-from scheduling.queue.domain import Group, NotWaiting, OutOfTurnReason, QueueEmpty, QueueEntryNotFound
+from scheduling.queue.domain import (
+    Group,
+    NotCalled,
+    NotWaiting,
+    OutOfTurnReason,
+    QueueEmpty,
+    QueueEntryNotFound,
+)
 from scheduling.queue.models import QueueEntry
 from scheduling.queue.schemas import OutOfTurnCall, QueueEntryRead, QueueRead, WalkIn, WalkInRead
 from scheduling.schedule.domain import OutsideWorkingHours
@@ -43,6 +50,7 @@ def entry_read(e: QueueEntry, position: int | None = None) -> QueueEntryRead:
         position=position,
         arrived_at=e.arrived_at,
         called_at=e.called_at,
+        entered_at=e.entered_at,
         out_of_turn_reason=OutOfTurnReason(e.out_of_turn_reason) if e.out_of_turn_reason else None,
     )
 
@@ -95,6 +103,23 @@ async def call_out_of_turn(
         session, principal, practitioner, body.entry_id, body.reason, body.note, request.app.state.clock.now()
     )
     return entry_read(entry)
+
+
+@router.post(
+    "/{practitioner_id}/entries/{entry_id}/enter",
+    response_model=QueueEntryRead,
+    responses=problems(PractitionerNotFound, QueueEntryNotFound, NotCalled),
+)
+async def enter(
+    request: Request, practitioner_id: UUID, entry_id: UUID, session: SessionDep, principal: ServerDep
+) -> QueueEntryRead:
+    """SCH-14 (O 3.15): the called patient entered the room (`called` → `in_room`); the hall
+    display stops showing the number as called. 409 `not_called` for any other status."""
+    practitioner = await practitioners.get_practitioner(session, practitioner_id)
+    access.check_can_act_for_practitioner(access.SERVE, principal, practitioner)
+    return entry_read(
+        await service.enter(session, principal, practitioner, entry_id, request.app.state.clock.now())
+    )
 
 
 @router.post(

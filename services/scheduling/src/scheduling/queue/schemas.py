@@ -22,6 +22,7 @@ class QueueEntryRead(BaseModel):
     position: int | None = Field(description="Place in the calling order while waiting")
     arrived_at: datetime
     called_at: datetime | None
+    entered_at: datetime | None = Field(description="When the called patient entered the room (SCH-14)")
     out_of_turn_reason: OutOfTurnReason | None
 
 
@@ -51,17 +52,19 @@ class WalkInRead(BaseModel):
 
 class RoomRead(BaseModel):
     label: str = Field(description="The room's specialty; the board shows no names")
-    called: list[int]
-    waiting: list[int]
+    called: list[int] = Field(description="Called and not yet in the room, the latest first")
+    in_room: list[int] = Field(description="Entered the room after the call, the latest first")
+    waiting: list[int] = Field(description="In calling order")
 
 
 class BoardRead(BaseModel):
-    """The hall display of a branch: queue numbers and the called numbers only (SCH-14)."""
+    """The hall display of a branch: queue numbers and the called numbers only (SCH-14). A number
+    stops showing as called once its patient entered the room."""
 
     branch_id: UUID
     branch_name: str
     date: date
     version: int
     calls: int
-    last_called: int | None
+    last_called: int | None = Field(description="The latest call whose patient has not entered yet")
     rooms: list[RoomRead]

@@ -1,10 +1,11 @@
-"""Queue use cases: the pass at check-in, calling the next patient or one out of turn, the staff
-view and the hall display's board (SCH-14, SCH-8, BIL-4). Never commits."""
+"""Queue use cases: the pass at check-in, calling the next patient or one out of turn, the called
+patient entering the room, the staff view and the hall display's board (SCH-14, SCH-8, BIL-4).
+Never commits."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
@@ -33,6 +34,7 @@ from scheduling.queue.domain import (
     QueueEntryNotFound,
     Waiting,
     calling_order,
+    check_enters,
 )
 from scheduling.queue.models import QueueEntry
 from scheduling.queue.repository import QueueRepository
@@ -107,6 +109,7 @@ async def enqueue(
     entry.status = EntryStatus.WAITING.value
     entry.arrived_at = now
     entry.called_at = None
+    entry.entered_at = None
     await session.flush()
     return entry
 
@@ -226,6 +229,24 @@ async def call_out_of_turn(
     return await _call(session, entry, now)
 
 
+async def enter(
+    session: AsyncSession, principal: Principal, practitioner: Practitioner, entry_id: UUID, now: datetime
+) -> QueueEntry:
+    """SCH-14 (O 3.15): the called patient enters the practitioner's room; from then on the hall
+    display no longer shows the number as called (the board's version moves, without a sound)."""
+    repo = QueueRepository(session)
+    entry = await repo.entry(entry_id)
+    if entry is None or entry.practitioner_id != practitioner.id:
+        raise QueueEntryNotFound()
+    access.check_can_act_for_practitioner(access.SERVE, principal, practitioner, entry.branch_id)
+    check_enters(entry.status)
+    entry.status = EntryStatus.IN_ROOM.value
+    entry.entered_at = now
+    await repo.touch(entry.branch_id, entry.day)
+    await session.flush()
+    return entry
+
+
 def _check_branches(
     principal: Principal, practitioner: Practitioner, rows: Sequence[tuple[QueueEntry, Appointment]]
 ) -> None:
@@ -269,7 +290,8 @@ async def queue_of(
 class Room:
     practitioner_id: UUID
     label: str
-    called: list[int]  # most recent first
+    called: list[int]  # called and not yet in the room, most recent first
+    in_room: list[int]  # entered after the call (SCH-14), most recent first
     waiting: list[int]  # in calling order
 
 
@@ -304,13 +326,14 @@ async def board(session: AsyncSession, branch_id: UUID, now: datetime) -> Board:
             ctx.policy.queue_priority,
             electronic_queue=branch.electronic_queue,
         )
-        called = sorted(
-            (e for e in own if e.status in (EntryStatus.CALLED, EntryStatus.IN_ROOM) and e.called_at),
-            key=lambda e: e.called_at or now,
-            reverse=True,
-        )
-        rooms.append(Room(pid, label, [e.number for e in called], [w.number for w in order]))
-    calls = sorted((e for e in entries if e.called_at is not None), key=lambda e: e.called_at or now)
+        called = _latest_first(own, EntryStatus.CALLED, lambda e: e.called_at)
+        in_room = _latest_first(own, EntryStatus.IN_ROOM, lambda e: e.entered_at)
+        rooms.append(Room(pid, label, called, in_room, [w.number for w in order]))
+    # "Now called": the latest call still waiting for its patient to come in
+    calls = sorted(
+        (e for e in entries if e.status == EntryStatus.CALLED and e.called_at is not None),
+        key=lambda e: e.called_at or now,
+    )
     return Board(
         branch_id=branch.id,
         branch_name=branch.name,
@@ -320,6 +343,18 @@ async def board(session: AsyncSession, branch_id: UUID, now: datetime) -> Board:
         last_called=calls[-1].number if calls else None,
         rooms=rooms,
     )
+
+
+def _latest_first(
+    entries: Sequence[QueueEntry], status: EntryStatus, at: Callable[[QueueEntry], datetime | None]
+) -> list[int]:
+    """The numbers of the entries in `status`, the most recent (by `at`) first."""
+    chosen = sorted(
+        (e for e in entries if e.status == status),
+        key=lambda e: (at(e) or e.arrived_at, e.number),
+        reverse=True,
+    )
+    return [e.number for e in chosen]
 
 
 async def board_version(session: AsyncSession, branch_id: UUID, now: datetime, time_zone: str) -> int:
