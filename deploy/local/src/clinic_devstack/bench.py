@@ -1,8 +1,9 @@
 """`python -m clinic_devstack.bench [--quick] [--only SECTION ...]`: micro-benchmarks of the services.
 
 Starts its own PostgreSQL and NATS (JetStream) under `.data/bench-<pid>/` on ephemeral loopback
-ports, clones migrated databases for records and scheduling, runs both services in-process (the
-test kit's `Stack`, driven through httpx's ASGI transport) and prints figures; it never asserts.
+ports, gives each section fresh databases cloned from migrated templates, runs the services
+in-process (the test kit's `Stack`, driven through httpx's ASGI transport) and prints figures; it
+never asserts.
 
 Measured, in this order (sections are numbered as printed; `--only` names them):
   1. records-post: records `POST /v1/patients`: throughput and p50/p95/p99 latency at concurrency
@@ -15,7 +16,8 @@ Measured, in this order (sections are numbered as printed; `--only` names them):
      once (`bench_scheduling`);
   6. billing: payments/s with receipt numbering, ledger and fiscal document; coverage decisions/s
      (`bench_billing`);
-  7. home-visits: dispatch, VROOM against nearest neighbour (`bench_home_visits`, no services).
+  7. home-visits: planned requests `POST /v1/home-visits` at concurrency 1 and 8, one dispatch
+     plan of a branch-day, and VROOM against nearest neighbour (`bench_home_visits`).
 
 Client and services share one event loop and the machine's cores with PostgreSQL and NATS, so
 the figures compare code paths against each other; they are not a capacity forecast.
@@ -455,19 +457,17 @@ async def run_benchmarks(
         "records": lambda s: bench_records.bench_records(s, sizes.requests, SERVICE_OVERRIDES),
         "scheduling": lambda s: bench_scheduling.bench_scheduling(s, sizes.requests, SERVICE_OVERRIDES),
         "billing": lambda s: bench_billing.bench_billing(s, sizes.requests, SERVICE_OVERRIDES),
+        "home-visits": lambda s: bench_home_visits.bench_home_visits(s, sizes.requests, SERVICE_OVERRIDES),
     }
     for number, name in enumerate(SECTIONS, start=1):
         if name not in only:
             continue
-        if name == "home-visits":  # no services: the solver against a baseline
-            section = bench_home_visits.run()
-        else:
-            await clean_jetstream(nats_url)  # each bench: fresh databases and empty streams
-            stack = Stack(factory, nats_url, public_key, clock_file, token)
-            try:
-                section = await benches[name](stack)
-            finally:
-                await stack.close()
+        await clean_jetstream(nats_url)  # each bench: fresh databases and empty streams
+        stack = Stack(factory, nats_url, public_key, clock_file, token)
+        try:
+            section = await benches[name](stack)
+        finally:
+            await stack.close()
         section = f"{number}. {section}"  # numbered here, so that they are numbered as printed
         print(section + "\n", flush=True)
         sections.append(section)
