@@ -30,8 +30,10 @@ from records.document.domain import (
     ChannelNotOffered,
     EmailChannelForbidden,
     Holder,
+    ResultTermExceeded,
     check_channel,
     check_hand_over,
+    check_result_term,
     delay_announce_by,
 )
 from records.link.domain import (
@@ -257,6 +259,26 @@ def test_REC_16_hand_over_needs_the_document_on_record() -> None:
 
 def test_REC_18_a_late_result_is_announced_within_one_working_day() -> None:
     assert delay_announce_by(Country.KZ, date(2026, 12, 15)) == date(2026, 12, 17)  # 16 Dec: holiday
+
+
+@pytest.mark.parametrize(
+    ("country", "latest", "refused"),
+    [
+        (Country.KZ, date(2026, 12, 25), date(2026, 12, 28)),  # 16 Dec, Independence Day, does not count
+        (Country.RU, date(2027, 1, 19), date(2027, 1, 20)),  # 31 Dec to 10 Jan are days off
+    ],
+)
+def test_REC_18_a_result_is_promised_within_15_working_days_of_the_order(
+    country: Country, latest: date, refused: date
+) -> None:
+    ordered = date(2026, 12, 3) if country is Country.KZ else date(2026, 12, 18)
+    check_result_term(country, ordered, latest)
+    with pytest.raises(ResultTermExceeded) as e:
+        check_result_term(country, ordered, refused)
+    assert (e.value.status, e.value.code, e.value.rule) == (422, "result_term_exceeded", "REC-18")
+    assert e.value.extra == {"latest": latest.isoformat()}
+    check_result_term(country, None, refused)  # no order date: nothing to measure against
+    check_result_term(country, ordered, None)
 
 
 def test_REC_17_medical_messages_never_go_by_sms_in_full_and_whatsapp_only_to_the_registered_number() -> None:

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from clinic_common.clock import SharedOffsetClock
 from clinic_common.events.payloads.billing import PaymentCaptured
 from clinic_common.events.payloads.scheduling import (
     AppointmentArrived,
@@ -742,6 +743,52 @@ async def test_REC_3_concurrent_signatures_accept_the_version_once(world: Any) -
     assert all(a.status_code == 201 for a in answers), [a.text for a in answers]
     assert len({a.json()["id"] for a in answers}) == 1
     assert len(await world.sql("SELECT id FROM offer_acceptances WHERE patient_id = :p", p=p["id"])) == 1
+
+
+async def test_REC_18_a_result_promised_past_15_working_days_of_the_order_is_refused(world: Any) -> None:
+    SharedOffsetClock(world.stack.clock_file).set(world.NOW)  # Thursday 3 December 2026, Almaty
+    p = await world.register()
+    await world.book(p["id"])
+
+    async def publish(**dates: object) -> Any:
+        body = {"kind": "laboratory", "title": "Посев", "text": "Роста нет", **dates}
+        return await world.svc.client.post(
+            f"/v1/patients/{p['id']}/results", json=body, headers=world.doctor()
+        )
+
+    # Ordered on the 3rd: 16 December (Independence Day) does not count, so the 15th working day
+    # is Friday the 25th and Monday the 28th is the 16th.
+    ok = await publish(ordered_on="2026-12-03", promised_on="2026-12-25")
+    assert ok.status_code == 201, ok.text
+    refused = await publish(ordered_on="2026-12-03", promised_on="2026-12-28")
+    assert refused.status_code == 422, refused.text
+    problem = refused.json()
+    assert (problem["code"], problem["rule"], problem["latest"]) == (
+        "result_term_exceeded",
+        "REC-18",
+        "2026-12-25",
+    )
+    before = await publish(ordered_on="2026-12-03", promised_on="2026-12-02")
+    assert (before.status_code, before.json()["code"]) == (422, "result_term_exceeded"), before.text
+    # Without an order date there is nothing to measure the promise against.
+    assert (await publish(promised_on="2026-12-28")).status_code == 201
+    assert (await publish(ordered_on="2026-12-03")).status_code == 201
+    rows = await world.sql(
+        "SELECT ordered_on::text AS ordered, promised_on::text AS promised FROM results "
+        "WHERE patient_id = :p",
+        p=p["id"],
+    )
+    assert {(r.ordered, r.promised) for r in rows} == {
+        ("2026-12-03", "2026-12-25"),
+        (None, "2026-12-28"),
+        ("2026-12-03", None),
+    }
+    entries = await world.sql("SELECT id FROM card_entries WHERE patient_id = :p", p=p["id"])
+    assert len(entries) == 3  # the refused one wrote nothing
+
+    for bad in ("2026-02-30", "03.12.2026", "2026-12-03T00:00:00Z", "", "3100-01-01", 20261203):
+        r = await publish(ordered_on=bad, promised_on="2026-12-25")
+        assert (r.status_code, r.json()["code"]) == (422, "validation_failed"), bad
 
 
 async def test_REC_13_medical_messages_and_intervention_consents_are_for_those_who_read_the_card(

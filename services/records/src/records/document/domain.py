@@ -14,6 +14,13 @@ RESULT_MAX_WORKING_DAYS = 15  # REC-18, O 3.7
 DELAY_NOTICE_WORKING_DAYS = 1  # REC-18, O 5.2.4
 
 
+class ResultTermExceeded(AppError):
+    status = 422
+    code = "result_term_exceeded"
+    title = "A diagnostic result is promised within 15 working days of the order or sample"
+    rule = "REC-18"
+
+
 class EmailChannelForbidden(AppError):
     status = 422
     code = "email_channel_forbidden"
@@ -80,6 +87,24 @@ def check_hand_over(shown_by: UUID, shown: tuple[str, str], holders: Sequence[Ho
 def result_due(country: Country, ordered_on: date) -> date:
     """REC-18 (O 3.7): diagnostic results may take up to 15 working days."""
     return add_working_days(country, ordered_on, RESULT_MAX_WORKING_DAYS)
+
+
+def check_result_term(country: Country, ordered_on: date | None, promised_on: date | None) -> None:
+    """REC-18 (O 3.7): a promise past the 15th working day after the order or sample is refused,
+    and so is one before the order (a typing error that would read as a late result)."""
+    if ordered_on is None or promised_on is None:
+        return
+    if promised_on < ordered_on:
+        raise ResultTermExceeded(
+            f"promised on {promised_on.isoformat()}, before the order on {ordered_on.isoformat()}",
+            latest=result_due(country, ordered_on).isoformat(),
+        )
+    latest = result_due(country, ordered_on)
+    if promised_on > latest:
+        raise ResultTermExceeded(
+            f"promised on {promised_on.isoformat()}, at the latest {latest.isoformat()}",
+            latest=latest.isoformat(),
+        )
 
 
 def delay_announce_by(country: Country, known_on: date) -> date:

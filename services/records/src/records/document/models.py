@@ -50,7 +50,8 @@ class Result(Base):
     entry_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("card_entries.id"))
     kind: Mapped[str] = mapped_column(Text)
     title: Mapped[str] = mapped_column(Text)
-    promised_on: Mapped[date | None] = mapped_column(Date)
+    ordered_on: Mapped[date | None] = mapped_column(Date)  # examination ordered or sample taken
+    promised_on: Mapped[date | None] = mapped_column(Date)  # REC-18: at most 15 working days later
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     notified_via: Mapped[str] = mapped_column(Text)  # cabinet, or the other channel (REC-18)

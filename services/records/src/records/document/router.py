@@ -20,6 +20,7 @@ from records.document.domain import (
     AuthorityNotShown,
     ChannelNotOffered,
     EmailChannelForbidden,
+    ResultTermExceeded,
 )
 from records.document.models import DocumentRequest, Result
 from records.document.schemas import (
@@ -126,12 +127,13 @@ async def hand_over(
     "/v1/patients/{patient_id}/results",
     status_code=201,
     response_model=ResultRead,
-    responses=problems(*access.MEDICAL_ERRORS, unknown_entity("organization")),
+    responses=problems(*access.MEDICAL_ERRORS, ResultTermExceeded, unknown_entity("organization")),
 )
 async def publish_result(
     request: Request, patient_id: UUID, body: ResultCreate, session: SessionDep, principal: PublisherDep
 ) -> ResultRead:
-    """REC-18: published to the cabinet (the notification, its time recorded); emits `results.published`."""
+    """REC-18: published to the cabinet (the notification, its time recorded); emits `results.published`;
+    a `promised_on` past 15 working days after `ordered_on` is refused."""
     result = await service.publish_result(
         session, request.app.state.outbox, principal, patient_id, body, request.app.state.clock.now()
     )

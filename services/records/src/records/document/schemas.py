@@ -48,7 +48,8 @@ class ResultCreate(RequestModel):
     kind: Literal["laboratory", "instrumental"]
     title: str = Field(min_length=1, max_length=300, pattern=TEXT)
     text: str = Field(min_length=1, max_length=20000, pattern=TEXT)
-    promised_on: LocalDate | None = None
+    ordered_on: LocalDate | None = None  # the examination ordered or the sample taken (REC-18)
+    promised_on: LocalDate | None = None  # REC-18: within 15 working days of `ordered_on`
 
 
 class ResultRead(BaseModel):

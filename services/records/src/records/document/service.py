@@ -23,6 +23,7 @@ from records.document.domain import (
     Holder,
     check_channel,
     check_hand_over,
+    check_result_term,
     document_due_on,
 )
 from records.document.models import DocumentRequest, Result
@@ -126,8 +127,10 @@ async def publish_result(
 ) -> Result:
     """REC-18 (P 9.3, P 10.8): published to the cabinet; publication is the notification and its
     time is recorded. A restricted (or never opened) cabinet does not count: the patient is told
-    by another channel, and `notified_at` waits for that delivery."""
+    by another channel, and `notified_at` waits for that delivery. A promise is at most 15 of the
+    organization's working days after the order or sample (O 3.7)."""
     g = await granted_access(session, access.PUBLISH_RESULT, principal, patient_id, now)
+    check_result_term(g.ctx.policy.country, body.ordered_on, body.promised_on)
     kind = "laboratory_result" if body.kind == "laboratory" else "instrumental_result"
     entry: CardEntry = new_entry(g, principal, kind=kind, text=body.text, now=now, data={"title": body.title})
     await write_entry(session, principal, g, entry, now)
@@ -139,6 +142,7 @@ async def publish_result(
         entry_id=entry.id,
         kind=body.kind,
         title=body.title,
+        ordered_on=body.ordered_on,
         promised_on=body.promised_on,
         published_at=now,
         notified_at=now if opened else None,

@@ -55,8 +55,8 @@ class NotificationDelivery(Base):
 
 class Reminder(Base):
     """A reminder of a booked visit at one of the policy's lead times. Scheduled for the visit's
-    start as booked; a move or cancellation cancels it, and the scheduler sends it only while the
-    visit is still booked at that start."""
+    start as booked; a move, a cancellation or a lead time no longer in force on the visit's day
+    (ORG-3) cancels it, and the scheduler sends it only while the visit is still booked at that start."""
 
     __tablename__ = "reminders"
     __table_args__ = (

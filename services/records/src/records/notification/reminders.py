@@ -1,10 +1,11 @@
 """Visit reminders at the policy's lead times, driven by the business clock.
 
 The appointment projection says what a visit is now; `replan` makes the reminders match it (a
-move cancels the reminders of the old start and plans the new ones, a cancellation cancels them),
-in the transaction of the event that changed it. `ReminderScheduler` then sends what is due on
-the business clock, checking the visit once more in the same transaction, so a reminder is never
-sent for a visit that is no longer booked at that start.
+move cancels the reminders of the old start and plans the new ones, a cancellation cancels them,
+a policy version now in force on its day swaps the lead times, ORG-3), in the transaction of the
+event that changed it. `ReminderScheduler` then sends what is due on the business clock, checking
+the visit once more in the same transaction, so a reminder is never sent for a visit that is no
+longer booked at that start.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import uuid
 from datetime import datetime
 
 from fastapi import FastAPI
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -26,6 +27,7 @@ from records.care.models import AppointmentProjection
 from records.notification.domain import reminder_due_times
 from records.notification.models import Reminder
 from records.notification.service import notify
+from records.organization.models import OrganizationProjection
 from records.patient.context import organization
 from records.patient.models import Patient
 from records.policy import policy_of
@@ -35,33 +37,87 @@ log = logging.getLogger(__name__)
 MAX_BATCHES_PER_TICK = 50  # a backlog drains within one tick, a stuck batch cannot spin it
 
 
+def lead_minutes(org: OrganizationProjection, start: datetime) -> tuple[int, ...]:
+    """ORG-3: the lead times of the policy version in force on the visit's (local) day."""
+    return policy_of(org, local_date(start, org.time_zone)).reminder_lead_minutes
+
+
 async def replan(session: AsyncSession, appointment: AppointmentProjection, now: datetime) -> None:
-    """Cancel the reminders that no longer match the visit; plan the missing ones of its start."""
-    booked = appointment.status == "booked"
-    stale = [Reminder.appointment_id == appointment.id, Reminder.status == "scheduled"]
-    if booked:
-        stale.append(Reminder.appointment_start != appointment.start)
-    await session.execute(update(Reminder).where(*stale).values(status="cancelled", settled_at=now))
-    if not booked:
+    """Make the pending reminders match the visit: cancel those of another start or of a lead time
+    no longer in force on its day (ORG-3), plan the missing ones. Sent reminders are never touched,
+    and a reminder is one row per (visit, start, lead) whatever the replans, so it is sent once."""
+    pending = [Reminder.appointment_id == appointment.id, Reminder.status == "scheduled"]
+    cancel = update(Reminder).values(status="cancelled", settled_at=now)
+    if appointment.status != "booked":
+        await session.execute(cancel.where(*pending))
         return
     org = await organization(session, appointment.organization_id)
-    # ORG-3: the lead times in force on the visit's (local) day.
-    policy = policy_of(org, local_date(appointment.start, org.time_zone))
-    for lead, due in reminder_due_times(appointment.start, policy.reminder_lead_minutes, now):
-        await session.execute(
-            pg_insert(Reminder)
-            .values(
-                id=uuid.uuid4(),
-                organization_id=appointment.organization_id,
-                appointment_id=appointment.id,
-                patient_id=appointment.patient_id,
-                appointment_start=appointment.start,
-                lead_minutes=lead,
-                due_at=due,
-                status="scheduled",
-            )
-            .on_conflict_do_nothing()
+    leads = lead_minutes(org, appointment.start)
+    await session.execute(
+        cancel.where(
+            *pending,
+            or_(Reminder.appointment_start != appointment.start, Reminder.lead_minutes.not_in(leads)),
         )
+    )
+    for lead, due in reminder_due_times(appointment.start, leads, now):
+        planned = pg_insert(Reminder).values(
+            id=uuid.uuid4(),
+            organization_id=appointment.organization_id,
+            appointment_id=appointment.id,
+            patient_id=appointment.patient_id,
+            appointment_start=appointment.start,
+            lead_minutes=lead,
+            due_at=due,
+            status="scheduled",
+        )
+        # A reminder cancelled earlier (the visit moved back, a version withdrawn) was never sent:
+        # it is scheduled again rather than duplicated; a sent one stays sent.
+        await session.execute(
+            planned.on_conflict_do_update(
+                index_elements=["appointment_id", "appointment_start", "lead_minutes"],
+                set_={"status": "scheduled", "due_at": planned.excluded.due_at, "settled_at": None},
+                where=Reminder.status == "cancelled",
+            )
+        )
+
+
+async def replan_for_policy(
+    session: AsyncSession, before: OrganizationProjection | None, organization_id: uuid.UUID, now: datetime
+) -> int:
+    """ORG-3: a version published after visits were booked governs those on or after its date.
+    Re-plans the organization's future visits whose lead times the update changed (`before` is the
+    projection as it was), in the projection's transaction; returns how many."""
+    after = await session.get(OrganizationProjection, organization_id, populate_existing=True)
+    if after is None or (before is not None and _same_policy(before, after)):
+        return 0
+    visits = (
+        (
+            await session.execute(
+                select(AppointmentProjection).where(
+                    AppointmentProjection.organization_id == organization_id,
+                    AppointmentProjection.status == "booked",
+                    AppointmentProjection.start > now,
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    changed = [
+        v for v in visits if before is None or lead_minutes(before, v.start) != lead_minutes(after, v.start)
+    ]
+    for visit in changed:
+        await replan(session, visit, now)
+    return len(changed)
+
+
+def _same_policy(a: OrganizationProjection, b: OrganizationProjection) -> bool:
+    return (a.country, a.time_zone, a.policy, a.policy_versions) == (
+        b.country,
+        b.time_zone,
+        b.policy,
+        b.policy_versions,
+    )
 
 
 async def send_due(session: AsyncSession, now: datetime, *, batch: int = 50) -> int:
