@@ -14,6 +14,7 @@ from sqlalchemy import update
 
 from clinic_common.demo import ORG_ALMATY_ID, ORG_MOSCOW_ID, practitioner_id
 from clinic_common.events.payloads.billing import EnrollmentCreated, EnrollmentEnded
+from clinic_common.events.payloads.scheduling import AttendingPractitionerChanged
 
 from scheduling.practitioner.models import Practitioner
 
@@ -191,3 +192,39 @@ async def test_SCH_15_a_change_with_a_stale_if_match_is_refused(world: World) ->
     assert (stale.status_code, stale.json()["code"]) == (412, "precondition_failed")
     fresh = await choose(world, patient, {**me, "If-Match": first.headers["ETag"]}, OTHER)
     assert (fresh.status_code, fresh.json()["practitioner_id"]) == (200, str(OTHER))
+
+
+async def test_SCH_15_each_real_change_writes_one_attending_practitioner_changed(world: World) -> None:
+    patient = await world.patient()
+    me = world.as_patient(patient)
+    assert (await choose(world, patient, me, THERAPIST)).status_code == 200
+    first_at = world.clock.now()
+    world.clock.advance(timedelta(days=1))
+    assert (await choose(world, patient, me, THERAPIST)).status_code == 200  # the same one: no event
+    assert len(await world.events("attending_practitioner.changed")) == 1
+    director = world.staff("director")
+    replaced = await choose(world, patient, director, OTHER, reason="the practitioner left the branch")
+    assert replaced.status_code == 200, replaced.text
+    assert (await choose(world, patient, director, OTHER, reason="again")).status_code == 200
+
+    first, second = await world.events("attending_practitioner.changed")
+    assert (first.subject, first.orgid, first.sequence) == (str(patient), ORG_ALMATY_ID, 1)
+    assert AttendingPractitionerChanged.model_validate(first.data) == AttendingPractitionerChanged(
+        patient_id=patient,
+        organization_id=ORG_ALMATY_ID,
+        practitioner_id=THERAPIST,
+        previous_practitioner_id=None,
+        capacity="patient",
+        changed_at=first_at,
+        version=1,
+    )
+    assert AttendingPractitionerChanged.model_validate(second.data) == AttendingPractitionerChanged(
+        patient_id=patient,
+        organization_id=ORG_ALMATY_ID,
+        practitioner_id=OTHER,
+        previous_practitioner_id=THERAPIST,
+        capacity="organization",
+        changed_at=world.clock.now(),
+        version=2,
+    )
+    assert second.sequence == 2

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from clinic_common.app import ServiceSpec, create_service_app
 from clinic_common.clock import Clock
 
+from home_visits.attending.handlers import HANDLERS as ATTENDING_HANDLERS
 from home_visits.config import Settings, get_settings
 from home_visits.db import platform
 from home_visits.deterioration.router import router as deterioration_router
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                 **PRACTITIONER_HANDLERS,
                 **PATIENT_HANDLERS,
                 **ENROLLMENT_HANDLERS,
+                **ATTENDING_HANDLERS,
             },
             periodic=[DETERIORATION_SWEEP],
         ),

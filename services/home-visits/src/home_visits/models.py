@@ -1,5 +1,6 @@
 """Imports every module's models so Alembic and the schema test see all tables."""
 
+from home_visits.attending.models import AttendingProjection
 from home_visits.deterioration.models import DeteriorationReport
 from home_visits.dispatch.models import DispatchPlan
 from home_visits.enrollment.models import EnrollmentProjection
@@ -11,6 +12,7 @@ from home_visits.visit.models import HomeVisit
 from home_visits.zone.models import DistanceBandRow, Zone, ZonePolicy
 
 __all__ = [
+    "AttendingProjection",
     "BranchProjection",
     "DeteriorationReport",
     "DispatchPlan",

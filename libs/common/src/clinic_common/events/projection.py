@@ -23,13 +23,15 @@ async def upsert_projection(
     *,
     key: str = "id",
     version_column: str = "source_sequence",
+    version: int | None = None,
 ) -> bool:
     """Insert or update one row, ignoring events older than what the projection already holds.
 
-    The owner's per-aggregate `sequence` orders the updates, so a late redelivery of an old
-    version never overwrites a newer one. Returns True when the row changed.
+    The owner's per-aggregate `sequence` orders the updates (or `version`, when the payload
+    carries the owner's own numbering of the fact), so a late redelivery of an old version never
+    overwrites a newer one. Returns True when the row changed.
     """
-    row = {**values, version_column: envelope.sequence}
+    row = {**values, version_column: envelope.sequence if version is None else version}
     stmt = pg_insert(table).values(**row)
     updates = {c: stmt.excluded[c] for c in row if c != key}
     upsert = stmt.on_conflict_do_update(

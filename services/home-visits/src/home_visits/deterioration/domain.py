@@ -3,8 +3,10 @@ doctor at once and the call centre when the doctor does not acknowledge it in ti
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from uuid import UUID
 
 from clinic_common.errors import AppError
 
@@ -25,6 +27,33 @@ class ReportAlreadyAcknowledged(AppError):
     code = "report_already_acknowledged"
     title = "The report was acknowledged already"
     rule = "HV-10"
+
+
+@dataclass(frozen=True)
+class KnownDoctor:
+    """A practitioner home-visits has learnt from scheduling's `practitioner.upserted`."""
+
+    id: UUID
+    organization_id: UUID
+    active: bool
+
+
+def attending_doctor(
+    organization_id: UUID,
+    *,
+    named: UUID | None,
+    attending: KnownDoctor | None,
+    latest_visit_doctor: UUID | None,
+) -> UUID | None:
+    """HV-10: whom the report reaches. The doctor named in the report; else the patient's
+    attending practitioner (SCH-15, learnt from scheduling) when it is a known, active
+    practitioner of the organization; else the doctor of the latest home visit. None: nobody, so
+    the report goes to the call centre at once."""
+    if named is not None:
+        return named
+    if attending is not None and attending.active and attending.organization_id == organization_id:
+        return attending.id
+    return latest_visit_doctor
 
 
 def acknowledge_by(reported_at: datetime, ack_minutes: int) -> datetime:

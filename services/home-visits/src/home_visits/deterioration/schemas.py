@@ -17,7 +17,10 @@ class ReportCreate(RequestModel):
     description: str = Field(min_length=1, max_length=2000)
     practitioner_id: UUID | None = Field(
         default=None,
-        description="The attending doctor; by default the doctor of the patient's latest home visit",
+        description=(
+            "The attending doctor; by default the patient's attending practitioner (SCH-15), else "
+            "the doctor of the patient's latest home visit"
+        ),
     )
 
 

@@ -26,9 +26,11 @@ from home_visits.deterioration.domain import (
     EscalationReason,
     ReportStatus,
     acknowledge_by,
+    attending_doctor,
     check_acknowledgeable,
 )
 from home_visits.deterioration.models import DeteriorationReport
+from home_visits.deterioration.repository import RoutingRepository
 from home_visits.deterioration.schemas import ReportCreate
 from home_visits.organization.service import load_organization
 from home_visits.visit.repository import VisitRepository
@@ -82,8 +84,9 @@ async def _escalate(
 async def file_report(
     session: AsyncSession, outbox: Outbox, principal: Principal, body: ReportCreate, now: datetime
 ) -> DeteriorationReport:
-    """HV-10: routed to the attending doctor (named, or the doctor of the latest home visit); with
-    none known it goes to the call centre at once."""
+    """HV-10: routed to the attending doctor (named; else the attending practitioner learnt from
+    scheduling, SCH-15; else the doctor of the latest home visit); with none known it goes to the
+    call centre at once."""
     repo = VisitRepository(session)
     patient = await repo.patient(body.patient_id)
     if patient is None:
@@ -92,13 +95,17 @@ async def file_report(
         raise UnknownEntity("patient", body.patient_id)
     access.check_can_report_for(principal, patient.organization_id, patient.id)
     org = await load_organization(session, patient.organization_id)
-    doctor = body.practitioner_id
-    if doctor is not None:
-        practitioner = await repo.practitioner(doctor)
+    named = body.practitioner_id
+    if named is not None:
+        practitioner = await repo.practitioner(named)
         if practitioner is None or practitioner.organization_id != org.id:
-            raise UnknownEntity("practitioner", doctor)
-    else:
-        doctor = await repo.latest_doctor_of(patient.id)
+            raise UnknownEntity("practitioner", named)
+    doctor = attending_doctor(
+        org.id,
+        named=named,
+        attending=await RoutingRepository(session).attending_doctor(patient.id, org.id),
+        latest_visit_doctor=await repo.latest_doctor_of(patient.id),
+    )
     minutes = org.policy_on(org.today(now)).deterioration_ack_minutes
     report = DeteriorationReport(
         id=uuid.uuid4(),

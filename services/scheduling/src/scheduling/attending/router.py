@@ -84,7 +84,9 @@ async def choose(
     """SCH-15: the patient chooses or changes the attending practitioner among the organization's
     (O 6.2.1); under a program a patient token gets 403 `program_manager_required` and the
     personal manager (call centre, registry) makes the change (P 12.2.3); the organization
-    replaces with a `reason` (O 5.2.8)."""
-    a = await service.choose(session, principal, patient_id, body, if_match, request.app.state.clock.now())
+    replaces with a `reason` (O 5.2.8). Each real change is announced as
+    `attending_practitioner.changed`."""
+    outbox, now = request.app.state.outbox, request.app.state.clock.now()
+    a = await service.choose(session, outbox, principal, patient_id, body, if_match, now)
     response.headers["ETag"] = a.etag
     return attending_read(a)

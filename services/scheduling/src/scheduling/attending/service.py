@@ -12,6 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from clinic_common.auth import Principal
 from clinic_common.errors import UnknownEntity
+from clinic_common.events.catalog import type_of
+from clinic_common.events.outbox import Outbox
+from clinic_common.events.payloads.scheduling import AttendingPractitionerChanged
 
 from scheduling import access
 from scheduling.appointment.domain import check_if_match, etag
@@ -70,6 +73,7 @@ async def read(session: AsyncSession, principal: Principal, patient_id: uuid.UUI
 
 async def choose(
     session: AsyncSession,
+    outbox: Outbox,
     principal: Principal,
     patient_id: uuid.UUID,
     body: AttendingChoice,
@@ -79,7 +83,8 @@ async def choose(
     """SCH-15: the patient chooses or changes (O 6.2.1) unless under a program, where the personal
     manager makes the change (P 12.2.3); the organization replaces with a reason (O 5.2.8). The
     practitioner is an active one of the patient's organization. Choosing the current one again
-    changes nothing."""
+    changes nothing and announces nothing; every real change is announced as
+    `attending_practitioner.changed` in the same transaction."""
     patient = await _patient(session, patient_id, lock=True)
     capacity, role = access.attending_capacity(principal, patient, body.acting_as)
     before = await _view(session, patient)
@@ -116,6 +121,22 @@ async def choose(
             at=now,
             version=current.version,
         )
+    )
+    await outbox.add(
+        session,
+        type=type_of(AttendingPractitionerChanged),
+        aggregate_id=patient.id,
+        org_id=org.id,
+        now=now,
+        data=AttendingPractitionerChanged(
+            patient_id=patient.id,
+            organization_id=org.id,
+            practitioner_id=practitioner.id,
+            previous_practitioner_id=previous,
+            capacity=capacity.value,
+            changed_at=now,
+            version=current.version,
+        ),
     )
     await session.flush()
     return await _view(session, patient)

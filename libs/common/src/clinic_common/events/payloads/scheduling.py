@@ -190,3 +190,16 @@ class PractitionerAbsenceDeclared(EventPayload):
     reason: str
     absence_id: UUID | None = None
     cancelled_appointments: int = 0  # each also announced by its own `appointment.cancelled`
+
+
+@event("scheduling", "attending_practitioner", "changed", consumers=("home_visits",))
+class AttendingPractitionerChanged(EventPayload):
+    """The patient's attending practitioner was chosen or changed (SCH-15); `version` orders the changes."""
+
+    patient_id: UUID
+    organization_id: UUID
+    practitioner_id: UUID
+    previous_practitioner_id: UUID | None = None  # None for the first choice
+    capacity: str  # patient (O 6.2.1), personal_manager (P 12.2.3), organization (O 5.2.8)
+    changed_at: datetime
+    version: int  # the patient's changes in order, 1 for the first choice
