@@ -15,24 +15,14 @@ from sqlalchemy import select
 
 from clinic_common.clock import FixedClock
 from clinic_common.demo import MOSCOW_BRANCH_ARBAT_ID, MOSCOW_BRANCH_MARYINO_ID, ORG_MOSCOW_ID, demo_id
-from clinic_common.events.catalog import EventPayload
 from clinic_common.events.envelope import EventEnvelope
 from clinic_common.events.payloads.billing import EnrollmentCreated
-from clinic_common.events.payloads.records import PatientRegistered
-from clinic_common.events.payloads.scheduling import (
-    BranchData,
-    OpeningInterval,
-    OrganizationUpserted,
-    PolicyVersionData,
-    PractitionerUpserted,
-    ShiftUpserted,
-)
-from clinic_testkit.stack import Stack, Svc, auth, open_cabinet, teach
+from clinic_testkit import moscow
+from clinic_testkit.stack import Stack, Svc, auth, open_cabinet
 
 from home_visits.demo import seed
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # Wednesday, 12:00 in Moscow: before the 13:00 cutoff
-ARBAT = (55.7520, 37.5930)  # (lat, lon) of the Arbat branch
 DOCTOR_1 = demo_id("test", "home-doctor", 1)
 DOCTOR_2 = demo_id("test", "home-doctor", 2)
 CLINIC_DOCTOR = demo_id("test", "clinic-doctor", 1)
@@ -41,58 +31,6 @@ PATIENT_PLANNED = demo_id("test", "patient", "planned-program")
 PATIENT_NONE = demo_id("test", "patient", "no-program")
 ENROLLMENT_URGENT = demo_id("test", "enrollment", "urgent")
 ENROLLMENT_PLANNED = demo_id("test", "enrollment", "planned")
-P_POLICY: dict[str, object] = {
-    "home_visit_cutoff_working_day": "13:00:00",
-    "home_visit_cutoff_day_off": "12:00:00",
-    "home_visit_intake_hours": [{"weekday": d, "opens": "07:30:00", "closes": "22:00:00"} for d in range(7)],
-    "deterioration_ack_minutes": 30,
-}
-
-
-def organization() -> OrganizationUpserted:
-    hours = [OpeningInterval(weekday=d, opens=time(8), closes=time(21)) for d in range(7)]
-    return OrganizationUpserted(
-        id=ORG_MOSCOW_ID,
-        name="Moscow polyclinics",
-        country="RU",
-        currency="RUB",
-        time_zone="Europe/Moscow",
-        branches=[
-            BranchData(
-                id=MOSCOW_BRANCH_ARBAT_ID,
-                name="Arbat",
-                address="Arbat 1",
-                time_zone="Europe/Moscow",
-                lat=ARBAT[0],
-                lon=ARBAT[1],
-                opening_hours=hours,
-            ),
-            BranchData(
-                id=MOSCOW_BRANCH_MARYINO_ID,
-                name="Maryino",
-                address="Maryino 1",
-                time_zone="Europe/Moscow",
-                lat=55.65,
-                lon=37.744,
-                opening_hours=hours,
-            ),
-        ],
-        policy=P_POLICY,
-        policy_effective_from=date(2026, 1, 1),
-        policy_versions=[PolicyVersionData(effective_from=date(2026, 1, 1), policy=P_POLICY)],
-    )
-
-
-def patient(pid: UUID, name: str) -> PatientRegistered:
-    return PatientRegistered(
-        patient_id=pid,
-        organization_id=ORG_MOSCOW_ID,
-        last_name="Ivanova",
-        first_name=name,
-        birth_date=date(1980, 1, 1),
-        phone="+7 900 000 00 00",
-        address_text="Moscow",
-    )
 
 
 def enrollment(eid: UUID, pid: UUID, urgent: bool) -> EnrollmentCreated:
@@ -156,6 +94,17 @@ class HV:
     async def request(self, body: dict[str, Any], role: str = "call_center", **claims: Any) -> httpx.Response:
         return await self.client.post("/v1/home-visits", json=body, headers=self.headers(role, **claims))
 
+    async def report(self, description: str = "fever 39.5 since morning", **extra: Any) -> dict[str, Any]:
+        """HV-10: the urgent-program patient reports that their state worsened; the 201 body."""
+        body = {"patient_id": str(PATIENT_URGENT), "description": description, **extra}
+        r = await self.client.post(
+            "/v1/deterioration-reports",
+            json=body,
+            headers=self.headers("patient", patient_id=str(PATIENT_URGENT)),
+        )
+        assert r.status_code == 201, r.text
+        return dict(r.json())
+
     async def events(self, type_suffix: str) -> list[dict[str, Any]]:
         t = self.svc.state.platform.outbox
         async with self.svc.state.db.sessionmaker() as s:
@@ -183,73 +132,24 @@ def visit_body(
     return body
 
 
-async def teach_all(svc: Svc, payloads: list[tuple[EventPayload, UUID]]) -> None:
-    for payload, aggregate in payloads:
-        await teach(svc, payload, aggregate_id=aggregate)
-
-
 @pytest.fixture
 async def hv(stack: Stack) -> AsyncIterator[HV]:
     clock = FixedClock(NOW)
     svc = await stack.start("home-visits", clock=clock, run_workers=False, billing_url=None)
     async with svc.state.db.sessionmaker() as session, session.begin():
         await seed(session, svc.settings)
-    shifts: list[tuple[EventPayload, UUID]] = []
-    for n, doctor in enumerate((DOCTOR_1, DOCTOR_2)):
-        for weekday in range(7):
-            shift_id = demo_id("test", "shift", doctor, weekday)
-            shifts.append(
-                (
-                    ShiftUpserted(
-                        id=shift_id,
-                        organization_id=ORG_MOSCOW_ID,
-                        practitioner_id=doctor,
-                        branch_id=MOSCOW_BRANCH_ARBAT_ID,
-                        weekday=weekday,
-                        starts=time(8 + 2 * n),
-                        ends=time(16 + 2 * n),
-                        valid_from=date(2026, 1, 1),
-                        time_zone="Europe/Moscow",
-                    ),
-                    shift_id,
-                )
-            )
-    await teach_all(
+    await moscow.teach_all(
         svc,
         [
-            (organization(), ORG_MOSCOW_ID),
-            *[
-                (
-                    PractitionerUpserted(
-                        id=d,
-                        organization_id=ORG_MOSCOW_ID,
-                        branch_ids=[MOSCOW_BRANCH_ARBAT_ID],
-                        full_name=f"Doctor {d}",
-                        specialty="therapist",
-                        qualification="first",
-                        experience_years=10,
-                        home_care=True,
-                    ),
-                    d,
-                )
-                for d in (DOCTOR_1, DOCTOR_2)
-            ],
-            (
-                PractitionerUpserted(
-                    id=CLINIC_DOCTOR,
-                    organization_id=ORG_MOSCOW_ID,
-                    branch_ids=[MOSCOW_BRANCH_ARBAT_ID],
-                    full_name="Clinic doctor",
-                    specialty="therapist",
-                    qualification="first",
-                    experience_years=10,
-                ),
-                CLINIC_DOCTOR,
-            ),
-            *shifts,
-            (patient(PATIENT_URGENT, "Anna"), PATIENT_URGENT),
-            (patient(PATIENT_PLANNED, "Olga"), PATIENT_PLANNED),
-            (patient(PATIENT_NONE, "Irina"), PATIENT_NONE),
+            (moscow.organization(), ORG_MOSCOW_ID),
+            moscow.doctor(DOCTOR_1, f"Doctor {DOCTOR_1}"),
+            moscow.doctor(DOCTOR_2, f"Doctor {DOCTOR_2}"),
+            moscow.doctor(CLINIC_DOCTOR, "Clinic doctor", home_care=False),
+            *moscow.weekly_shifts(DOCTOR_1, time(8), time(16), tag="test"),
+            *moscow.weekly_shifts(DOCTOR_2, time(10), time(18), tag="test"),
+            moscow.patient(PATIENT_URGENT, "Ivanova", "Anna"),
+            moscow.patient(PATIENT_PLANNED, "Ivanova", "Olga"),
+            moscow.patient(PATIENT_NONE, "Ivanova", "Irina"),
             (enrollment(ENROLLMENT_URGENT, PATIENT_URGENT, True), ENROLLMENT_URGENT),
             (enrollment(ENROLLMENT_PLANNED, PATIENT_PLANNED, False), ENROLLMENT_PLANNED),
         ],

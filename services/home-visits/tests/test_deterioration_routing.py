@@ -35,17 +35,6 @@ async def learn(hv: Any, practitioner: UUID, version: int) -> None:
     await teach(hv.svc, changed(hv, practitioner, version), aggregate_id=hv.ids.patient_urgent)
 
 
-async def report(hv: Any, **extra: Any) -> dict[str, Any]:
-    body = {"patient_id": str(hv.ids.patient_urgent), "description": "short of breath", **extra}
-    r = await hv.client.post(
-        "/v1/deterioration-reports",
-        json=body,
-        headers=hv.headers("patient", patient_id=str(hv.ids.patient_urgent)),
-    )
-    assert r.status_code == 201, r.text
-    return dict(r.json())
-
-
 async def visit_with(hv: Any, doctor: UUID) -> None:
     visit = (await hv.request(hv.body())).json()
     r = await hv.client.post(
@@ -59,7 +48,7 @@ async def visit_with(hv: Any, doctor: UUID) -> None:
 async def test_HV_10_SCH_15_unnamed_report_goes_to_the_attending_practitioner_learnt(hv: Any) -> None:
     await visit_with(hv, hv.ids.doctor_2)  # the latest visit's doctor loses to the attending one
     await learn(hv, hv.ids.clinic_doctor, 1)
-    filed = await report(hv)
+    filed = await hv.report()
     assert (filed["status"], filed["practitioner_id"]) == ("open", str(hv.ids.clinic_doctor))
     filed_events = await hv.events("deterioration_report.filed")
     assert filed_events[-1]["practitioner_id"] == str(hv.ids.clinic_doctor)
@@ -69,7 +58,7 @@ async def test_HV_10_SCH_15_unnamed_report_goes_to_the_attending_practitioner_le
     )
     assert (ack.status_code, ack.json()["acknowledged_by"]) == (200, "attending_doctor")
 
-    named = await report(hv, practitioner_id=str(hv.ids.doctor_1))  # the named doctor comes first
+    named = await hv.report(practitioner_id=str(hv.ids.doctor_1))  # the named doctor comes first
     assert named["practitioner_id"] == str(hv.ids.doctor_1)
 
 
@@ -79,21 +68,21 @@ async def test_HV_10_SCH_15_an_older_attending_change_never_overwrites_a_newer_o
     assert await processor.process(newer) is True
     assert await processor.process(newer) is False  # redelivered: the inbox drops it
     await learn(hv, hv.ids.clinic_doctor, 1)  # the first choice, arriving late
-    assert (await report(hv))["practitioner_id"] == str(hv.ids.doctor_1)
+    assert (await hv.report())["practitioner_id"] == str(hv.ids.doctor_1)
 
     await learn(hv, hv.ids.doctor_2, 3)
-    assert (await report(hv))["practitioner_id"] == str(hv.ids.doctor_2)
+    assert (await hv.report())["practitioner_id"] == str(hv.ids.doctor_2)
 
 
 async def test_HV_10_SCH_15_without_a_usable_attending_practitioner_it_falls_back(hv: Any) -> None:
-    nobody = await report(hv)  # no projection row, no visit: the call centre at once, as before
+    nobody = await hv.report()  # no projection row, no visit: the call centre at once, as before
     assert (nobody["status"], nobody["escalation_reason"]) == ("escalated", "no_attending_doctor")
 
     await visit_with(hv, hv.ids.doctor_2)
-    assert (await report(hv))["practitioner_id"] == str(hv.ids.doctor_2)  # no projection row
+    assert (await hv.report())["practitioner_id"] == str(hv.ids.doctor_2)  # no projection row
 
     await learn(hv, demo_id("test", "unknown", "practitioner"), 1)  # not learnt by home-visits
-    assert (await report(hv))["practitioner_id"] == str(hv.ids.doctor_2)
+    assert (await hv.report())["practitioner_id"] == str(hv.ids.doctor_2)
 
     elsewhere = demo_id("test", "almaty-doctor", 1)
     await teach(
@@ -110,4 +99,4 @@ async def test_HV_10_SCH_15_without_a_usable_attending_practitioner_it_falls_bac
         aggregate_id=elsewhere,
     )
     await learn(hv, elsewhere, 2)
-    assert (await report(hv))["practitioner_id"] == str(hv.ids.doctor_2)
+    assert (await hv.report())["practitioner_id"] == str(hv.ids.doctor_2)

@@ -151,17 +151,6 @@ async def test_HV_8_unknown_and_foreign_enrolments(hv: Any) -> None:
 # --- HV-10 ---------------------------------------------------------------------------------------
 
 
-async def report(hv: Any, **extra: Any) -> dict[str, Any]:
-    body = {"patient_id": str(hv.ids.patient_urgent), "description": "fever 39.5 since morning", **extra}
-    r = await hv.client.post(
-        "/v1/deterioration-reports",
-        json=body,
-        headers=hv.headers("patient", patient_id=str(hv.ids.patient_urgent)),
-    )
-    assert r.status_code == 201, r.text
-    return dict(r.json())
-
-
 async def test_HV_10_routed_to_the_doctor_of_the_latest_visit_who_acknowledges(hv: Any) -> None:
     visit = (await hv.request(hv.body())).json()
     await hv.client.post(
@@ -169,7 +158,7 @@ async def test_HV_10_routed_to_the_doctor_of_the_latest_visit_who_acknowledges(h
         json={"practitioner_id": str(hv.ids.doctor_2)},
         headers=hv.headers("dispatcher"),
     )
-    filed = await report(hv)
+    filed = await hv.report()
     assert (filed["status"], filed["practitioner_id"]) == ("open", str(hv.ids.doctor_2))
     assert filed["acknowledge_by"] == "2026-11-25T09:30:00Z"  # the policy's 30 minutes
     mine = await hv.client.get(
@@ -199,14 +188,14 @@ async def test_HV_10_routed_to_the_doctor_of_the_latest_visit_who_acknowledges(h
 
 
 async def test_HV_10_without_an_attending_doctor_it_goes_to_the_call_centre_at_once(hv: Any) -> None:
-    filed = await report(hv)
+    filed = await hv.report()
     assert (filed["status"], filed["escalation_reason"]) == ("escalated", "no_attending_doctor")
     escalated = await hv.events("deterioration_report.escalated")
     assert escalated[0]["report_id"] == filed["id"]
 
 
 async def test_HV_10_sweep_escalates_what_was_not_acknowledged_in_time(hv: Any) -> None:
-    filed = await report(hv, practitioner_id=str(hv.ids.clinic_doctor))
+    filed = await hv.report(practitioner_id=str(hv.ids.clinic_doctor))
     hv.clock.advance(timedelta(minutes=29))
     assert await sweep_tick(hv.svc.app) == 0
     hv.clock.advance(timedelta(minutes=1))
@@ -229,7 +218,7 @@ async def test_HV_10_the_sweep_runs_by_itself_in_the_service(stack: Any, hv: Any
     svc = await stack.start("home-visits", clock=clock, run_workers=True, deterioration_sweep_seconds=0.1)
     # A second replica on the same database, with its workers: its sweep escalates, once.
     assert "home_visits-deterioration-sweep" in {t.get_name() for t in svc.state.workers.tasks}
-    filed = await report(hv, practitioner_id=str(hv.ids.clinic_doctor))
+    filed = await hv.report(practitioner_id=str(hv.ids.clinic_doctor))
     clock.advance(timedelta(minutes=31))
     hv.clock.advance(timedelta(minutes=31))
 

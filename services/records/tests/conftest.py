@@ -91,6 +91,19 @@ class World:
     def person(self, person_id: str) -> dict[str, str]:
         return self.token("patient", patient_id=person_id)
 
+    async def write_entry(self, patient_id: str) -> str:
+        """A diagnosis written into the card by the attending doctor; its id."""
+        r = await self.svc.client.post(
+            f"/v1/patients/{patient_id}/entries",
+            json={"kind": "diagnosis", "text": "ОРВИ", "icd10": "J06.9"},
+            headers=self.doctor(),
+        )
+        assert r.status_code == 201, r.text
+        return str(r.json()["id"])
+
+    async def read_card(self, patient_id: str, headers: dict[str, str]) -> Any:
+        return await self.svc.client.get(f"/v1/patients/{patient_id}/entries", headers=headers)
+
     async def register(
         self, birth: date = date(1990, 5, 17), *, cabinet: bool = True, **over: Any
     ) -> dict[str, Any]:

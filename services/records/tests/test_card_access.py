@@ -17,20 +17,6 @@ pytestmark = pytest.mark.integration
 ALLOWS_ALL = {"health_information": True, "documents": True, "sign_consent": True}
 
 
-async def write_entry(world: Any, patient_id: str) -> str:
-    r = await world.svc.client.post(
-        f"/v1/patients/{patient_id}/entries",
-        json={"kind": "diagnosis", "text": "ОРВИ", "icd10": "J06.9"},
-        headers=world.doctor(),
-    )
-    assert r.status_code == 201, r.text
-    return str(r.json()["id"])
-
-
-async def read_card(world: Any, patient_id: str, headers: dict[str, str]) -> Any:
-    return await world.svc.client.get(f"/v1/patients/{patient_id}/entries", headers=headers)
-
-
 async def audit_rows(world: Any, patient_id: str, subject_like: str = "%") -> list[Any]:
     rows: list[Any] = await world.sql(
         "SELECT actor_subject, purpose, entry_id, action FROM audit_events "
@@ -59,31 +45,31 @@ async def test_REC_13_access_matrix_every_allowed_read_is_audited(world: Any) ->
     a = await world.register()
     b = await world.register()
     await world.book(a["id"])  # the doctor takes part in A's care
-    entry = await write_entry(world, a["id"])
+    entry = await world.write_entry(a["id"])
     reads = 0
 
     # The doctor in A's care reads A's card: allowed, audited with purpose "care".
-    r = await read_card(world, a["id"], world.doctor())
+    r = await world.read_card(a["id"], world.doctor())
     assert r.status_code == 200, r.text
     assert [e["id"] for e in r.json()["items"]] == [entry]
     reads += 1
 
     # Patient A reads their own card.
-    own = await read_card(world, a["id"], world.person(a["id"]))
+    own = await world.read_card(a["id"], world.person(a["id"]))
     assert own.status_code == 200
     reads += 1
 
     # REC-13: patient A cannot read patient B (404: B is not theirs to know of).
-    other = await read_card(world, b["id"], world.person(a["id"]))
+    other = await world.read_card(b["id"], world.person(a["id"]))
     assert (other.status_code, other.json()["code"]) == (404, "patient_not_found")
 
     # Staff of another organization cannot read (404), even a doctor with the same staff id.
-    foreign = await read_card(world, a["id"], world.doctor(org=world.OTHER_ORG))
+    foreign = await world.read_card(a["id"], world.doctor(org=world.OTHER_ORG))
     assert (foreign.status_code, foreign.json()["code"]) == (404, "patient_not_found")
 
     # A doctor of the organization outside A's care cannot read (REC-13) ...
     outsider = world.doctor(staff=world.OTHER_DOCTOR)
-    denied = await read_card(world, a["id"], outsider)
+    denied = await world.read_card(a["id"], outsider)
     assert (denied.status_code, denied.json()["code"], denied.json()["rule"]) == (
         403,
         "not_in_care",
@@ -97,7 +83,7 @@ async def test_REC_13_access_matrix_every_allowed_read_is_audited(world: Any) ->
         headers=outsider,
     )
     assert glass.status_code == 201, glass.text
-    assert (await read_card(world, a["id"], outsider)).status_code == 200
+    assert (await world.read_card(a["id"], outsider)).status_code == 200
     reads += 1
     officer = world.token("privacy_officer")
     reviews = await world.svc.client.get(f"/v1/reviews?organization_id={world.ORG}", headers=officer)
@@ -125,9 +111,9 @@ async def test_REC_7_parent_reads_a_16_year_olds_card_only_with_the_childs_conse
     parent = await world.register(birth=world.years_ago(45))
     await link(world, child["id"], parent["id"], "representatives", ALLOWS_ALL)
     await world.book(child["id"])
-    await write_entry(world, child["id"])
+    await world.write_entry(child["id"])
 
-    refused = await read_card(world, child["id"], world.person(parent["id"]))
+    refused = await world.read_card(child["id"], world.person(parent["id"]))
     assert refused.status_code == 403, refused.text
     assert (refused.json()["code"], refused.json()["rule"]) == ("disclosure_consent_required", "REC-7")
 
@@ -145,7 +131,7 @@ async def test_REC_7_parent_reads_a_16_year_olds_card_only_with_the_childs_conse
     )
     assert given.status_code == 201, given.text
 
-    allowed = await read_card(world, child["id"], world.person(parent["id"]))
+    allowed = await world.read_card(child["id"], world.person(parent["id"]))
     assert allowed.status_code == 200, allowed.text
     rows = await audit_rows(world, child["id"])
     assert [r.purpose for r in rows] == ["representative"]
@@ -157,14 +143,14 @@ async def test_REC_7_parent_reads_a_16_year_olds_card_only_with_the_childs_conse
         headers=world.registrar,
     )
     assert withdrawn.status_code == 201
-    assert (await read_card(world, child["id"], world.person(parent["id"]))).status_code == 403
+    assert (await world.read_card(child["id"], world.person(parent["id"]))).status_code == 403
 
 
 async def test_REC_7_parent_of_a_child_under_15_reads_without_consent(world: Any) -> None:
     child = await world.register(birth=world.years_ago(10))
     parent = await world.register(birth=world.years_ago(40))
     await link(world, child["id"], parent["id"], "representatives", ALLOWS_ALL)
-    assert (await read_card(world, child["id"], world.person(parent["id"]))).status_code == 200
+    assert (await world.read_card(child["id"], world.person(parent["id"]))).status_code == 200
     assert [r.purpose for r in await audit_rows(world, child["id"])] == ["representative"]
 
 
@@ -187,9 +173,9 @@ async def test_REC_5_trusted_person_reads_only_what_the_link_allows(world: Any) 
         {"health_information": True, "documents": False, "sign_consent": False},
     )
     await world.book(patient["id"])
-    await write_entry(world, patient["id"])
+    await world.write_entry(patient["id"])
 
-    refused = await read_card(world, patient["id"], world.person(documents_only["id"]))
+    refused = await world.read_card(patient["id"], world.person(documents_only["id"]))
     assert (refused.status_code, refused.json()["code"], refused.json()["rule"]) == (
         403,
         "link_does_not_allow",
@@ -202,7 +188,7 @@ async def test_REC_5_trusted_person_reads_only_what_the_link_allows(world: Any) 
         )
     ).status_code == 200
 
-    assert (await read_card(world, patient["id"], world.person(informed["id"]))).status_code == 200
+    assert (await world.read_card(patient["id"], world.person(informed["id"]))).status_code == 200
     rows = await audit_rows(world, patient["id"])
     assert [(r.purpose, r.actor_subject) for r in rows] == [("trusted_person", rows[0].actor_subject)]
 
@@ -224,9 +210,9 @@ async def test_REC_5_withheld_information_is_not_shown_to_the_patient(world: Any
         headers=world.doctor(),
     )
     assert r.status_code == 201, r.text
-    own = await read_card(world, patient["id"], world.person(patient["id"]))
+    own = await world.read_card(patient["id"], world.person(patient["id"]))
     assert (own.status_code, own.json()["code"]) == (403, "health_information_withheld")
-    assert (await read_card(world, patient["id"], world.person(spouse["id"]))).status_code == 200
+    assert (await world.read_card(patient["id"], world.person(spouse["id"]))).status_code == 200
 
 
 async def test_REC_14_break_glass_needs_a_reason_expires_and_is_reviewed(world: Any) -> None:
@@ -236,7 +222,7 @@ async def test_REC_14_break_glass_needs_a_reason_expires_and_is_reviewed(world: 
 
     patient = await world.register()
     await world.book(patient["id"])
-    await write_entry(world, patient["id"])
+    await world.write_entry(patient["id"])
     outsider = world.doctor(staff=world.OTHER_DOCTOR)
     no_reason = await world.svc.client.post(
         f"/v1/patients/{patient['id']}/break-glass", json={"reason": ""}, headers=outsider
@@ -248,13 +234,13 @@ async def test_REC_14_break_glass_needs_a_reason_expires_and_is_reviewed(world: 
         headers=outsider,
     )
     assert glass.status_code == 201, glass.text
-    assert (await read_card(world, patient["id"], outsider)).status_code == 200
+    assert (await world.read_card(patient["id"], outsider)).status_code == 200
     rows = await audit_rows(world, patient["id"])
     assert [(r.purpose, str(r.entry_id) != "None") for r in rows] == [("break_glass", True)]
 
     # The emergency access lapses; then the outsider is refused again (a new reason is needed).
     SharedOffsetClock(world.stack.clock_file).set(world.NOW + timedelta(hours=5))
-    assert (await read_card(world, patient["id"], outsider)).json()["code"] == "not_in_care"
+    assert (await world.read_card(patient["id"], outsider)).json()["code"] == "not_in_care"
 
     officer = world.token("privacy_officer")
     listed = (await world.svc.client.get(f"/v1/reviews?organization_id={world.ORG}", headers=officer)).json()[

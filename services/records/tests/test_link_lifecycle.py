@@ -45,20 +45,6 @@ async def revoke(
     )
 
 
-async def write_entry(world: Any, patient_id: str) -> str:
-    r = await world.svc.client.post(
-        f"/v1/patients/{patient_id}/entries",
-        json={"kind": "diagnosis", "text": "ОРВИ", "icd10": "J06.9"},
-        headers=world.doctor(),
-    )
-    assert r.status_code == 201, r.text
-    return str(r.json()["id"])
-
-
-async def read_card(world: Any, patient_id: str, headers: dict[str, str]) -> Any:
-    return await world.svc.client.get(f"/v1/patients/{patient_id}/entries", headers=headers)
-
-
 async def sign_consent(world: Any, patient_id: str, signer: str) -> Any:
     return await world.svc.client.post(
         f"/v1/patients/{patient_id}/consents",
@@ -86,11 +72,11 @@ async def test_REC_5_revoked_representative_no_longer_reads_signs_or_takes_docum
     parent = await world.register(birth=world.years_ago(40))
     link = await add_link(world, child["id"], parent["id"])
     await world.book(child["id"])
-    entry = await write_entry(world, child["id"])
+    entry = await world.write_entry(child["id"])
     as_parent = world.person(parent["id"])
 
     # Before: the link allows all three (REC-5), and the read is audited (REC-13).
-    before = await read_card(world, child["id"], as_parent)
+    before = await world.read_card(child["id"], as_parent)
     assert before.status_code == 200, before.text
     assert [e["id"] for e in before.json()["items"]] == [entry]
     assert (await sign_consent(world, child["id"], parent["id"])).status_code == 201
@@ -105,7 +91,7 @@ async def test_REC_5_revoked_representative_no_longer_reads_signs_or_takes_docum
     assert revoked["revoked_at"] is not None
 
     # After: the patient is to them as if unknown (api.md: 404), they sign nothing, take nothing.
-    after = await read_card(world, child["id"], as_parent)
+    after = await world.read_card(child["id"], as_parent)
     assert (after.status_code, after.json()["code"]) == (404, "patient_not_found")
     profile = await world.svc.client.get(f"/v1/patients/{child['id']}", headers=as_parent)
     assert (profile.status_code, profile.json()["code"]) == (404, "patient_not_found")
@@ -166,12 +152,12 @@ async def test_REC_5_revoked_trusted_person_no_longer_reads_the_card(world: Any)
     spouse = await world.register()
     link = await add_link(world, patient["id"], spouse["id"], "trusted-persons")
     await world.book(patient["id"])
-    await write_entry(world, patient["id"])
-    assert (await read_card(world, patient["id"], world.person(spouse["id"]))).status_code == 200
+    await world.write_entry(patient["id"])
+    assert (await world.read_card(patient["id"], world.person(spouse["id"]))).status_code == 200
 
     r = await revoke(world, patient["id"], link["id"], {"reason": "patient_application"})
     assert r.status_code == 200, r.text
-    after = await read_card(world, patient["id"], world.person(spouse["id"]))
+    after = await world.read_card(patient["id"], world.person(spouse["id"]))
     assert (after.status_code, after.json()["code"]) == (404, "patient_not_found")
     # The patient still sees the ended link in their own history.
     own = await world.svc.client.get(
@@ -227,10 +213,10 @@ async def lift(world: Any, patient_id: str, withholding_id: str, body: Any = Non
 async def test_REC_5_lifted_withholding_lets_the_patient_read_again(world: Any) -> None:
     patient = await world.register()
     await world.book(patient["id"])
-    entry = await write_entry(world, patient["id"])
+    entry = await world.write_entry(patient["id"])
     me = world.person(patient["id"])
     wid = await withhold(world, patient["id"])
-    withheld = await read_card(world, patient["id"], me)
+    withheld = await world.read_card(patient["id"], me)
     assert (withheld.status_code, withheld.json()["code"], withheld.json()["rule"]) == (
         403,
         "health_information_withheld",
@@ -242,7 +228,7 @@ async def test_REC_5_lifted_withholding_lets_the_patient_read_again(world: Any) 
     assert (r.json()["id"], r.json()["lift_reason"]) == (wid, "The patient's state improved")
     assert r.json()["lifted_at"] is not None
 
-    own = await read_card(world, patient["id"], me)
+    own = await world.read_card(patient["id"], me)
     assert own.status_code == 200, own.text
     assert [e["id"] for e in own.json()["items"]] == [entry]
     rows = await world.sql(
@@ -281,5 +267,5 @@ async def test_REC_5_lifting_needs_the_attending_doctor_a_reason_and_a_known_wit
     registrar = await lift(world, patient["id"], wid, headers=world.registrar)
     assert (registrar.status_code, registrar.json()["code"]) == (403, "forbidden_role")
     # Still withheld after all of that.
-    still = await read_card(world, patient["id"], world.person(patient["id"]))
+    still = await world.read_card(patient["id"], world.person(patient["id"]))
     assert still.json()["code"] == "health_information_withheld"

@@ -44,13 +44,6 @@ AFTER_CUTOFF = datetime(2026, 11, 25, 10, 30, tzinfo=UTC)  # 13:30: planned requ
 NEXT_DAY = date(2026, 11, 26)
 PLAN_VISITS = 50
 DOCTORS = math.ceil(PLAN_VISITS / 8)
-# The P preset's home-visit terms (P 7.4, P 11.3) as scheduling publishes them.
-P_POLICY: dict[str, object] = {
-    "home_visit_cutoff_working_day": "13:00:00",
-    "home_visit_cutoff_day_off": "12:00:00",
-    "home_visit_intake_hours": [{"weekday": d, "opens": "07:30:00", "closes": "22:00:00"} for d in range(7)],
-    "deterioration_ack_minutes": 30,
-}
 
 
 def _arbat_points(rng: random.Random) -> Iterator[tuple[float, float]]:
@@ -72,106 +65,23 @@ def _arbat_points(rng: random.Random) -> Iterator[tuple[float, float]]:
 # -- a, b: the service over HTTP -------------------------------------------------------------------
 
 
-def _world(patients: list[UUID]) -> list[tuple[Any, UUID]]:
+def _world(patients: list[UUID]) -> list[Any]:
     """What scheduling and records would have announced: the organization, Arbat's home-care
     doctors with a shift every weekday, the patients."""
     from datetime import time as dtime
 
-    from clinic_common.demo import MOSCOW_BRANCH_ARBAT_ID, MOSCOW_BRANCH_MARYINO_ID, ORG_MOSCOW_ID, demo_id
-    from clinic_common.events.payloads.records import PatientRegistered
-    from clinic_common.events.payloads.scheduling import (
-        BranchData,
-        OpeningInterval,
-        OrganizationUpserted,
-        PolicyVersionData,
-        PractitionerUpserted,
-        ShiftUpserted,
-    )
+    from clinic_common.demo import ORG_MOSCOW_ID, demo_id
+    from clinic_testkit import moscow
 
-    hours = [OpeningInterval(weekday=d, opens=dtime(8), closes=dtime(21)) for d in range(7)]
-    branches = [
-        BranchData(
-            id=branch,
-            name=name,
-            address=f"{name} 1",
-            time_zone="Europe/Moscow",
-            lat=lat,
-            lon=lon,
-            opening_hours=hours,
-        )
-        for branch, name, lon, lat in (
-            (MOSCOW_BRANCH_ARBAT_ID, "Arbat", *ARBAT),
-            (MOSCOW_BRANCH_MARYINO_ID, "Maryino", 37.744, 55.65),
-        )
-    ]
-    since = date(2026, 1, 1)
-    world: list[tuple[Any, UUID]] = [
-        (
-            OrganizationUpserted(
-                id=ORG_MOSCOW_ID,
-                name="Moscow polyclinics",
-                country="RU",
-                currency="RUB",
-                time_zone="Europe/Moscow",
-                branches=branches,
-                policy=P_POLICY,
-                policy_effective_from=since,
-                policy_versions=[PolicyVersionData(effective_from=since, policy=P_POLICY)],
-            ),
-            ORG_MOSCOW_ID,
-        )
-    ]
+    world: list[Any] = [(moscow.organization(), ORG_MOSCOW_ID)]
     for n in range(DOCTORS):
         doctor = demo_id("bench", "home-doctor", n)
-        world.append(
-            (
-                PractitionerUpserted(
-                    id=doctor,
-                    organization_id=ORG_MOSCOW_ID,
-                    branch_ids=[MOSCOW_BRANCH_ARBAT_ID],
-                    full_name=f"Home doctor {n}",
-                    specialty="therapist",
-                    qualification="first",
-                    experience_years=10,
-                    home_care=True,
-                ),
-                doctor,
-            )
-        )
         starts = 8 if n % 2 else 10
-        for weekday in range(7):
-            shift = demo_id("bench", "home-shift", n, weekday)
-            world.append(
-                (
-                    ShiftUpserted(
-                        id=shift,
-                        organization_id=ORG_MOSCOW_ID,
-                        practitioner_id=doctor,
-                        branch_id=MOSCOW_BRANCH_ARBAT_ID,
-                        weekday=weekday,
-                        starts=dtime(starts),
-                        ends=dtime(starts + 8),
-                        valid_from=since,
-                        time_zone="Europe/Moscow",
-                    ),
-                    shift,
-                )
-            )
-    for n, patient in enumerate(patients):
-        world.append(
-            (
-                PatientRegistered(
-                    patient_id=patient,
-                    organization_id=ORG_MOSCOW_ID,
-                    last_name=f"Бенчева{n}",
-                    first_name="Анна",
-                    birth_date=date(1950, 1, 1),
-                    phone="+79160000000",
-                    address_text="Москва",
-                ),
-                patient,
-            )
-        )
+        world += [
+            moscow.doctor(doctor, f"Home doctor {n}"),
+            *moscow.weekly_shifts(doctor, dtime(starts), dtime(starts + 8), tag="bench"),
+        ]
+    world += [moscow.patient(p, f"Бенчева{n}", "Анна", born=date(1950, 1, 1)) for n, p in enumerate(patients)]
     return world
 
 
@@ -179,7 +89,8 @@ async def bench_home_visits(stack: Any, requests: int, overrides: dict[str, Any]
     from clinic_common.clock import FixedClock
     from clinic_common.demo import MOSCOW_BRANCH_ARBAT_ID, ORG_MOSCOW_ID
     from clinic_devstack.bench import SERIES_HEADERS, run_series, scalar, table
-    from clinic_testkit.stack import auth, teach
+    from clinic_testkit.moscow import teach_all
+    from clinic_testkit.stack import auth
 
     from home_visits.demo import seed
 
@@ -188,8 +99,7 @@ async def bench_home_visits(stack: Any, requests: int, overrides: dict[str, Any]
     async with svc.state.db.sessionmaker() as session, session.begin():
         await seed(session, svc.settings)
     patients = [uuid.uuid4() for _ in range(10 + 2 * requests + PLAN_VISITS)]
-    for payload, aggregate in _world(patients):
-        await teach(svc, payload, aggregate_id=aggregate)
+    await teach_all(svc, _world(patients))
     caller = auth(stack.token("call_center", org=str(ORG_MOSCOW_ID)))
     people = iter(patients)
     places = _arbat_points(random.Random(SEED))
