@@ -176,6 +176,25 @@ class World:
         day, shift = await self.shift_day(practitioner, org, after_days=after_days)
         return datetime.combine(day, shift.starts, ZONES[org]) + timedelta(minutes=minutes)
 
+    async def arrive_on_time(
+        self, practitioner: uuid.UUID, org: uuid.UUID, count: int
+    ) -> list[dict[str, Any]]:
+        """`count` visits booked back to back from the practitioner's next shift start, all checked
+        in 10 minutes before the first (on time, SCH-14); the check-in answers in booking order."""
+        first = await self.start(practitioner, org)
+        answers = []
+        for n in range(count):
+            start = first + timedelta(minutes=30 * n)
+            r = await self.book(await self.patient(org), practitioner, start, org=org)
+            assert r.status_code == 201, r.text
+            self.clock.set(first.astimezone(UTC) - timedelta(minutes=10))
+            checked = await self.client.post(
+                f"/v1/appointments/{r.json()['id']}/check-in", json={}, headers=self.staff(org=org)
+            )
+            assert checked.status_code == 200, checked.text
+            answers.append(dict(checked.json()))
+        return answers
+
     async def events(self, type_suffix: str) -> list[EventEnvelope]:
         async with self.svc.state.db.engine.connect() as conn:
             rows = (

@@ -10,7 +10,6 @@ import contextlib
 import shutil
 import socket
 from collections.abc import AsyncIterator
-from datetime import UTC, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -73,16 +72,8 @@ async def serve(app: FastAPI, port: int = 0) -> AsyncIterator[int]:
 
 
 async def arrive(world: World, count: int) -> None:
-    first = await world.start(ARBAT_THERAPIST, ORG_MOSCOW_ID)
-    for n in range(count):
-        start = first + timedelta(minutes=30 * n)
-        r = await world.book(await world.patient(ORG_MOSCOW_ID), ARBAT_THERAPIST, start, org=ORG_MOSCOW_ID)
-        assert r.status_code == 201, r.text
-        world.clock.set(first.astimezone(UTC) - timedelta(minutes=10))
-        checked = await world.client.post(
-            f"/v1/appointments/{r.json()['id']}/check-in", json={}, headers=world.staff(org=ORG_MOSCOW_ID)
-        )
-        assert checked.json()["queue"]["number"] == n + 1
+    answers = await world.arrive_on_time(ARBAT_THERAPIST, ORG_MOSCOW_ID, count)
+    assert [a["queue"]["number"] for a in answers] == list(range(1, count + 1))
 
 
 async def text_of(page: Any, selector: str) -> str:

@@ -5,7 +5,7 @@ called; the visit is completed from either state."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -23,16 +23,7 @@ BOARD = f"/v1/branches/{MOSCOW_BRANCH_ARBAT_ID}/display/board"
 
 async def arrived(world: World, count: int) -> list[dict[str, Any]]:
     """`count` booked visits, all checked in on time; their queue entries in number order."""
-    first = await world.start(ARBAT_THERAPIST, ORG_MOSCOW_ID)
-    for n in range(count):
-        start = first + timedelta(minutes=30 * n)
-        r = await world.book(await world.patient(ORG_MOSCOW_ID), ARBAT_THERAPIST, start, org=ORG_MOSCOW_ID)
-        assert r.status_code == 201, r.text
-        world.clock.set(first.astimezone(UTC) - timedelta(minutes=10))
-        checked = await world.client.post(
-            f"/v1/appointments/{r.json()['id']}/check-in", json={}, headers=world.staff(org=ORG_MOSCOW_ID)
-        )
-        assert checked.status_code == 200, checked.text
+    await world.arrive_on_time(ARBAT_THERAPIST, ORG_MOSCOW_ID, count)
     return sorted(await entries(world), key=lambda e: e["number"])
 
 
