@@ -8,17 +8,13 @@ from uuid import uuid4
 
 import pytest
 
-from clinic_common.errors import PreconditionFailed
-
 from scheduling.appointment.domain import (
     BookingLeadTime,
     DelayTooLong,
     Planned,
     StartInPast,
-    check_if_match,
     check_start,
     delay,
-    etag,
     is_noshow,
     late_options,
     lateness_minutes,
@@ -129,13 +125,3 @@ def test_SCH_8_at_most_60_minutes_in_total() -> None:
         delay([first, day[1]], first.id, 16)
     assert refused.value.extra["total_delay_minutes"] == 61
     assert delay([first, day[1]], first.id, 15)[0].delay_minutes == 60
-
-
-def test_ETag_and_If_Match() -> None:
-    tag = etag(uuid4(), 3)
-    check_if_match(None, tag)
-    check_if_match(tag, tag)
-    check_if_match(f"W/{tag}", tag)
-    check_if_match("*", tag)
-    with pytest.raises(PreconditionFailed):
-        check_if_match('"other.1"', tag)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from clinic_common.auth import OrganizationForbidden, Principal
 from clinic_common.db import SessionDep
 from clinic_common.errors import PreconditionFailed
+from clinic_common.etag import IfMatch, etag
 from clinic_common.idempotency import IdempotencyDep
 from clinic_common.openapi import problems, unknown_entity
 
@@ -93,7 +94,7 @@ async def read_patient(
     patient_id: UUID, session: SessionDep, principal: ReaderDep, response: Response
 ) -> PatientRead:
     patient = await service.get_patient(session, principal, patient_id)
-    response.headers["ETag"] = f'"{patient.version}"'
+    response.headers["ETag"] = etag(patient.version)
     return to_read(patient)
 
 
@@ -115,7 +116,7 @@ async def update_patient(
     session: SessionDep,
     principal: UpdaterDep,
     response: Response,
-    if_match: Annotated[str | None, Header(max_length=100)] = None,
+    if_match: IfMatch = None,
 ) -> PatientRead:
     """REC-19: phone, e-mail and channels by the patient; other data on a written application;
     emits `patient.updated`."""
@@ -128,5 +129,5 @@ async def update_patient(
         request.app.state.clock.now(),
         if_match=if_match,
     )
-    response.headers["ETag"] = f'"{patient.version}"'
+    response.headers["ETag"] = etag(patient.version)
     return to_read(patient)

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from clinic_common.auth import Principal
 from clinic_common.calendar import local_date
-from clinic_common.errors import PreconditionFailed
+from clinic_common.etag import check_if_match, etag
 from clinic_common.events.catalog import type_of
 from clinic_common.events.outbox import Outbox
 from clinic_common.events.payloads.records import PatientRegistered, PatientUpdated
@@ -149,8 +149,7 @@ async def update_patient(
     by_patient = access.acts_as_patient(access.UPDATE_PATIENT, principal)
     if by_patient and not access.is_self(principal, patient):
         raise access.PatientNotFound()  # a linked person changes nothing of the patient's
-    if if_match is not None and if_match.strip('W/"') != str(patient.version):
-        raise PreconditionFailed(f"the patient is at version {patient.version}")
+    check_if_match(if_match, etag(patient.version), what="The patient")
     changes = body.model_dump(exclude_unset=True, exclude={"written_application_ref"})
     check_change(frozenset(changes), by_patient=by_patient, application_ref=body.written_application_ref)
     org = await organization(session, patient.organization_id)

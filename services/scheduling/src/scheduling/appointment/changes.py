@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from clinic_common.auth import Grant, Principal
 from clinic_common.errors import error_from_db
+from clinic_common.etag import check_if_match, etag
 from clinic_common.events.outbox import Outbox
 from clinic_common.events.payloads.scheduling import AppointmentCancelled, AppointmentRescheduled
 
@@ -22,9 +23,7 @@ from scheduling.appointment.domain import (
     NotChangeable,
     Status,
     check_changeable,
-    check_if_match,
     check_start,
-    etag,
 )
 from scheduling.appointment.events import announce
 from scheduling.appointment.models import Appointment

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
-from clinic_common.errors import AppError, Conflict, NotFound, PreconditionFailed
+from clinic_common.errors import AppError, Conflict, NotFound
 
 from scheduling.organization.domain import LatenessOption, LatenessPolicy
 
@@ -236,19 +236,3 @@ def delay(visits: Sequence[Planned], target: UUID, minutes: int) -> list[Planned
         previous = replace(visit, expected_start=expected)
         moved.append(previous)
     return moved
-
-
-# --- ETag (api.md, Concurrency) -----------------------------------------------------------------
-
-
-def etag(resource_id: UUID, version: int) -> str:
-    return f'"{resource_id}.{version}"'
-
-
-def check_if_match(if_match: str | None, current: str, *, what: str = "The appointment") -> None:
-    """412 when the client's `If-Match` names another version; no header means no precondition."""
-    if if_match is None:
-        return
-    tags = [t.strip().removeprefix("W/") for t in if_match.split(",")]
-    if "*" not in tags and current not in tags:
-        raise PreconditionFailed(f"{what} changed since it was read", etag=current)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from clinic_common.auth import BranchForbidden, Principal
 from clinic_common.db import SessionDep
 from clinic_common.errors import InstantOutOfRange, PreconditionFailed, register_constraint_error
+from clinic_common.etag import IfMatch, etag
 from clinic_common.idempotency import IdempotencyDep
 from clinic_common.openapi import problems, unknown_entity
 from clinic_common.schemas import LocalDate, Page
@@ -27,7 +28,6 @@ from scheduling.appointment.domain import (
     PatientBusy,
     SlotTaken,
     StartInPast,
-    etag,
 )
 from scheduling.appointment.models import Appointment
 from scheduling.appointment.repository import AppointmentRepository
@@ -66,9 +66,6 @@ BookerDep = Annotated[Principal, access.BOOK.dependency()]
 ReaderDep = Annotated[Principal, access.READ_APPOINTMENT.dependency()]
 ChangerDep = Annotated[Principal, access.CHANGE.dependency()]
 DelayerDep = Annotated[Principal, access.DELAY.dependency()]
-IfMatch = Annotated[
-    str | None, Header(alias="If-Match", max_length=200, description="The ETag read; 412 when stale")
-]
 
 TIME_PROBLEMS = (
     PractitionerNotFound,

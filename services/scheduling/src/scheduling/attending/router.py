@@ -11,10 +11,10 @@ from fastapi import APIRouter, Request, Response
 from clinic_common.auth import ForbiddenRole, Principal
 from clinic_common.db import SessionDep
 from clinic_common.errors import PreconditionFailed
+from clinic_common.etag import IfMatch
 from clinic_common.openapi import problems, unknown_entity
 
 from scheduling import access
-from scheduling.appointment.router import IfMatch
 from scheduling.attending import service
 from scheduling.attending.domain import Capacity, ProgramManagerRequired, ReplacementReasonRequired
 from scheduling.attending.schemas import AttendingChangeRead, AttendingChoice, AttendingRead

@@ -12,12 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from clinic_common.auth import Principal
 from clinic_common.errors import UnknownEntity
+from clinic_common.etag import check_if_match, etag
 from clinic_common.events.catalog import type_of
 from clinic_common.events.outbox import Outbox
 from clinic_common.events.payloads.scheduling import AttendingPractitionerChanged
 
 from scheduling import access
-from scheduling.appointment.domain import check_if_match, etag
 from scheduling.attending.domain import check_change, under_program
 from scheduling.attending.models import AttendingChange, AttendingPractitioner
 from scheduling.attending.repository import AttendingRepository
